@@ -1,0 +1,176 @@
+"""`jupyter promote check` end to end, as a user runs it: real processes, real files."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nbbuild import make_nb, write_nb
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "example_notebooks"
+KALE = ROOT / "tests" / "notebooks"
+
+
+def promote(*args, cwd=ROOT):
+    """Run the installed `jupyter promote` command (through the `jupyter` launcher)."""
+    jupyter = Path(sys.executable).with_name("jupyter")
+    return subprocess.run(
+        [str(jupyter), "promote", *args], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
+
+
+def check_json(path):
+    result = promote("check", "--json", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(result.stdout)
+
+
+EXPECTED = {
+    EXAMPLES / "loans.ipynb": {
+        "order": ["load", "clean", "features", "allocation"],
+        "depends_on": {
+            "load": [],
+            "clean": ["load"],
+            "features": ["clean"],
+            "allocation": ["features"],
+        },
+        "parameters": {
+            "as_of": ("str", "2026-11-01"),
+            "min_score": ("int", 600),
+            "portfolio_size": ("int", 120000),
+            "max_allocation": ("float", 0.25),
+            "output_dir": ("str", "output"),
+        },
+    },
+    EXAMPLES / "daily_sales.ipynb": {
+        "order": ["extract", "transform", "report"],
+        "depends_on": {"extract": [], "transform": ["extract"], "report": ["transform"]},
+        "parameters": {
+            "report_date": ("str", "2026-11-23"),
+            "stores": ("list", ["north", "south", "east", "west"]),
+            "currency": ("str", "EUR"),
+            "output_dir": ("str", "output"),
+        },
+    },
+    EXAMPLES / "feature_table.ipynb": {
+        "order": ["events", "customers", "aggregate", "publish"],
+        "depends_on": {
+            "events": [],
+            "customers": [],
+            "aggregate": ["customers", "events"],
+            "publish": ["aggregate"],
+        },
+        "parameters": {
+            "snapshot_date": ("str", "2026-11-01"),
+            "lookback_days": ("int", 90),
+            "min_events": ("int", 3),
+            "output_dir": ("str", "output"),
+        },
+    },
+    KALE / "kale_pipeline.ipynb": {
+        "order": ["loaddata", "preprocess", "train"],
+        "depends_on": {"loaddata": [], "preprocess": ["loaddata"], "train": ["preprocess"]},
+        "parameters": {
+            "N_SAMPLES": ("int", 500),
+            "NOISE": ("float", 0.3),
+            "TEST_FRACTION": ("float", 0.2),
+            "SEED": ("int", 7),
+        },
+    },
+    KALE / "kale_limits.ipynb": {
+        "order": ["a", "b"],
+        "depends_on": {"a": [], "b": ["a"]},
+        "parameters": {"SIZE": ("int", 256), "SEED": ("int", 1)},
+    },
+}
+
+
+@pytest.mark.parametrize("path", list(EXPECTED), ids=lambda p: p.name)
+def test_check_json_on_shipped_notebooks(path):
+    doc = check_json(path)
+    expected = EXPECTED[path]
+    assert doc["schema_version"] == 1
+    assert doc["order"] == expected["order"]
+    assert {s["name"]: s["depends_on"] for s in doc["steps"]} == expected["depends_on"]
+    assert {p["name"]: (p["type"], p["default"]) for p in doc["parameters"]} == (
+        expected["parameters"]
+    )
+    assert [d for d in doc["diagnostics"] if d["severity"] == "error"] == []
+
+
+def test_loans_reads_and_defines():
+    doc = check_json(EXAMPLES / "loans.ipynb")
+    steps = {s["name"]: s for s in doc["steps"]}
+    assert steps["clean"]["reads"]["loans_raw"] == "load"
+    assert steps["clean"]["reads"]["min_score"] == "parameters"
+    assert "loans_clean" in steps["clean"]["defines"]
+    # features adds columns to loans_clean in place: it reads and redefines it
+    assert steps["features"]["reads"]["loans_clean"] == "clean"
+    assert "loans_clean" in steps["features"]["defines"]
+    assert steps["allocation"]["reads"]["features"] == "features"
+    assert doc["skipped_cells"] == [7, 16]
+
+
+def test_kale_warnings_are_reported_but_pass():
+    doc = check_json(KALE / "kale_pipeline.ipynb")
+    assert [(d["code"], d["severity"]) for d in doc["diagnostics"]] == [("ignored-tag", "warning")]
+    limits = check_json(KALE / "kale_limits.ipynb")
+    [warning] = limits["diagnostics"]
+    assert warning["message"].startswith('tag "limit:nvidia.com/gpu:1" is a Kubeflow Kale tag')
+
+
+def test_text_report_shows_parameters_steps_and_graph():
+    result = promote("check", str(EXAMPLES / "feature_table.ipynb"))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Parameters (cell 2)" in out
+    assert "lookback_days  int          = 90  # length of the activity window" in out
+    assert "3. aggregate  (cell 10-11)" in out
+    assert "  [0] events   |   customers" in out
+    assert "  [1] aggregate <- customers, events" in out
+    assert "No problems found." in out
+
+
+def test_exit_code_1_and_message_on_problems(tmp_path):
+    nb = make_nb(
+        ("step:load", "x = 1"),
+        ("skip", "raw_df = 2"),
+        ("step:clean", "y = raw_df"),
+    )
+    result = promote("check", write_nb(tmp_path / "bad.ipynb", nb))
+    assert result.returncode == 1
+    assert (
+        "error: cell 3 (step \"clean\"): name 'raw_df' is used but only defined in a skip cell"
+        " (cell 2); move its definition into a step or remove the skip tag"
+    ) in result.stdout
+    assert "1 error(s), 0 warning(s)" in result.stdout
+
+
+def test_unreadable_notebook_exit_code_and_json_error(tmp_path):
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text("{not json")
+    result = promote("check", str(bad))
+    assert result.returncode == 1
+    assert "is not valid JSON (line 1, column 2" in result.stderr
+    assert "Traceback" not in result.stderr
+    as_json = promote("check", "--json", str(bad))
+    assert as_json.returncode == 1
+    assert json.loads(as_json.stdout)["error"] == "NotebookError"
+
+
+def test_several_notebooks_fail_if_any_fails(tmp_path):
+    good = EXAMPLES / "loans.ipynb"
+    result = promote("check", "--json", str(good), str(tmp_path / "missing.ipynb"))
+    assert result.returncode == 1
+    docs = json.loads(result.stdout)
+    assert docs[0]["order"][0] == "load"
+    assert docs[1]["error"] == "NotebookNotFound"
+
+
+def test_usage_error_exit_code_2():
+    result = promote("frobnicate")
+    assert result.returncode == 2
+    assert "invalid choice" in result.stderr
