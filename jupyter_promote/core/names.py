@@ -352,16 +352,21 @@ def _free_names(scope: ScopeNode) -> tuple[dict[str, int], set[str]]:
         local |= _param_names(scope.args)
     loads: dict[str, int] = {}
     declared_global: set[str] = set()
+    declared_nonlocal: set[str] = set()
     nested_globals: set[str] = set()
     stores: set[str] = set()
     stack: list[ast.AST] = _scope_children(scope)
     while stack:
         node = stack.pop()
-        if isinstance(node, (ast.Global, ast.Nonlocal)):
+        if isinstance(node, ast.Global):
             declared_global.update(node.names)
+        elif isinstance(node, ast.Nonlocal):
+            declared_nonlocal.update(node.names)
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            _first(loads, node.target.id, node.lineno)  # `n += 1` reads n first
         elif isinstance(node, ast.Name):
             if isinstance(node.ctx, ast.Load):
-                loads.setdefault(node.id, node.lineno)
+                _first(loads, node.id, node.lineno)
             else:
                 stores.add(node.id)
         elif isinstance(node, (ast.alias,)):
@@ -380,11 +385,11 @@ def _free_names(scope: ScopeNode) -> tuple[dict[str, int], set[str]]:
                 stack.append(node.generators[0].iter)
             inner, inner_globals = _free_names(node)
             for name, line in inner.items():
-                loads.setdefault(name, line)
+                _first(loads, name, line)
             nested_globals |= inner_globals
             continue
         stack.extend(ast.iter_child_nodes(node))
-    local |= stores - declared_global
+    local |= stores - declared_global - declared_nonlocal
     free = {n: line for n, line in loads.items() if n not in local}
     return free, (declared_global & stores) | nested_globals
 
@@ -395,3 +400,8 @@ def _walrus_targets(node: ast.AST) -> list[ast.Name]:
         for n in ast.walk(node)
         if isinstance(n, ast.NamedExpr) and isinstance(n.target, ast.Name)
     ]
+
+
+def _first(loads: dict[str, int], name: str, line: int) -> None:
+    """Keep the earliest line of ``name`` (scopes are walked out of source order)."""
+    loads[name] = min(line, loads.get(name, line))

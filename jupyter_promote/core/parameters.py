@@ -78,13 +78,13 @@ def _parameter(stmt: ast.stmt, cell_index: int, comments: dict[int, str]) -> Par
         target, value, annotation = stmt.target, stmt.value, stmt.annotation
     else:
         return _problem(
-            cell_index, line, f"is a {type(stmt).__name__} statement, not `name = value`"
+            cell_index, line, f"`{_first_line(stmt)}` is not a single `name = value` assignment"
         )
     if not isinstance(target, ast.Name):
         return _problem(cell_index, line, "assigns to something other than a plain name")
     try:
         default = ast.literal_eval(value)
-    except ValueError:
+    except (ValueError, TypeError):  # TypeError: {[1]: 2} (unhashable key)
         code = ast.unparse(value)
         return _problem(
             cell_index,
@@ -164,6 +164,11 @@ def _compatible(declared: ParamType, default: Any) -> bool:
     if declared == "float":
         return isinstance(default, (int, float)) and not isinstance(default, bool)
     return _TYPES[type(default)] == declared
+
+
+def _first_line(stmt: ast.stmt) -> str:
+    text = ast.unparse(stmt).splitlines()[0]
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _trailing_comments(source: str) -> dict[int, str]:

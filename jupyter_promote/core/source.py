@@ -14,7 +14,7 @@ import re
 CODE_LINE_MAGICS = frozenset({"time", "timeit", "prun"})
 CODE_CELL_MAGICS = frozenset({"time", "timeit", "prun", "capture", "debug"})
 
-_ASSIGN_ESCAPE = re.compile(r"^(\s*)([A-Za-z_][\w.,\s\[\]]*?)\s*=\s*([!%])(.*)$")
+_ASSIGN_ESCAPE = re.compile(r"^(\s*)([A-Za-z_][\w.,\s\[\]'\"]*?)\s*=\s*([!%])(.*)$")
 _HELP = re.compile(r"^(\s*)([%\w.()\[\]'\"]*\w[)\]]?)\s*\?\??\s*$")
 _SPECIAL = re.compile(r"[\"'#()\[\]{}]")
 _MAGIC_OPTION = re.compile(r"^(-\w+(\s+(?!-)\S+)?\s+)*")
@@ -33,28 +33,30 @@ def to_python(source: str) -> str:
         >>> to_python("files = !ls\\n%time n = len(files)")
         "files = get_ipython().getoutput('ls')\\nn = len(files)"
     """
-    if source.lstrip().startswith("%%"):
-        return _cell_magic(source.lstrip())
+    stripped = source.lstrip()
+    if stripped.startswith("%%"):
+        blank_lines = source[: len(source) - len(stripped)].count("\n")
+        return "\n" * blank_lines + _cell_magic(stripped)
     lines = source.split("\n")
     out: list[str] = []
     scanner = _Continuation()
     for line in lines:
         out.append(line if scanner.inside else _line(line))
-        scanner.feed(line)
+        scanner.feed(out[-1])  # `!echo (` opens no bracket once it is a call
     return "\n".join(out)
 
 
 def _cell_magic(source: str) -> str:
-    first, _, body = source.partition("\n")
+    first, sep, body = source.partition("\n")
     name, _, args = first[2:].partition(" ")
     if name in CODE_CELL_MAGICS:
         prefix = ""
-        if name == "capture":
-            target = _MAGIC_OPTION.sub("", args.strip()).split()
+        if name == "capture":  # its options (--no-stderr, ...) are all flags
+            target = [arg for arg in args.split() if not arg.startswith("-")]
             prefix = f"{target[0]} = None  # %%capture output" if target else "pass"
-        return (prefix or "pass") + "\n" + to_python(body)
+        return (prefix or "pass") + sep + to_python(body)
     call = f"get_ipython().run_cell_magic({name!r}, {args.strip()!r}, {body!r})"
-    return call + "\n" * body.count("\n")
+    return call + sep + "\n" * body.count("\n")
 
 
 def _line(line: str) -> str:
@@ -66,6 +68,9 @@ def _line(line: str) -> str:
         return f"{indent}get_ipython().system({stripped[1:].strip()!r})"
     if stripped.startswith("%"):
         return indent + _line_magic(stripped[1:])
+    if stripped.startswith("?"):  # ?obj, ??obj
+        kind = "pinfo2" if stripped.startswith("??") else "pinfo"
+        return f"{indent}get_ipython().run_line_magic({kind!r}, {stripped.lstrip('?').strip()!r})"
     match = _ASSIGN_ESCAPE.match(line)
     if match and not _looks_like_python(line):
         ind, target, escape, rest = match.groups()

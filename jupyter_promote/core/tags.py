@@ -116,17 +116,17 @@ def parse_cell_tags(tags: list[str], index: int, cell_id: str | None = None) -> 
         ['load']
     """
     result = CellTags()
-    roles: list[str] = []
+    roles: dict[Role, str] = {}  # each role given, with the first tag giving it
     for tag in tags:
         prefix, sep, value = tag.partition(":")
         if sep and prefix in STEP_PREFIXES:
             _read_step_tag(result, tag, value, index, cell_id)
-            roles.append(tag)
+            roles.setdefault(Role.STEP, tag)  # a second step tag is "several-steps"
         elif sep and prefix in AFTER_PREFIXES:
             _read_after_tag(result, tag, value, index, cell_id)
         elif tag in ROLE_TAGS:
             result.role = ROLE_TAGS[tag]
-            roles.append(tag)
+            roles.setdefault(ROLE_TAGS[tag], tag)
         elif tag in IGNORED_KALE_TAGS or (sep and prefix in IGNORED_KALE_PREFIXES):
             result.diagnostics.append(
                 _warning(
@@ -151,7 +151,7 @@ def parse_cell_tags(tags: list[str], index: int, cell_id: str | None = None) -> 
         result.diagnostics.append(
             _error(
                 "conflicting-tags",
-                "the cell has tags that give it different roles: " + ", ".join(roles),
+                "the cell has tags that give it different roles: " + ", ".join(roles.values()),
                 "keep one of them; a cell is a step start, setup, parameters or skip, not several",
                 index,
                 cell_id,
