@@ -18,8 +18,13 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv and install the project with its test extras
 
-demo: setup  ## check the example notebooks and print their pipelines
-	$(VENV)/bin/jupyter promote check example_notebooks/*.ipynb
+demo: setup  ## local Prefect stack up, the loans example checked and run, links printed
+	$(VENV)/bin/jupyter promote check example_notebooks/loans.ipynb
+	$(VENV)/bin/jupyter promote up
+	$(VENV)/bin/jupyter promote run example_notebooks/loans.ipynb -p as_of=2026-11-01 -p min_score=600
+	@echo
+	@echo "The stack keeps running: open the Prefect UI printed above. Stop it with:"
+	@echo "  $(VENV)/bin/jupyter promote down"
 
 lint: setup  ## ruff lint + format check, mypy on the pure core
 	$(VENV)/bin/ruff check jupyter_promote tests benchmarks

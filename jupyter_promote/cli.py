@@ -1,7 +1,8 @@
 """``jupyter promote ...``: the command line, for terminals and CI.
 
-Each subcommand parses its arguments, calls :mod:`jupyter_promote.service` and renders the
-result. Exit codes: 0 success, 1 a problem the output explains, 2 a usage error.
+Each subcommand parses its arguments, calls :mod:`jupyter_promote.service` (or
+:mod:`jupyter_promote.stack` for ``up``/``down``/``status``) and renders the result. Exit codes:
+0 success, 1 a problem the output explains, 2 a usage error, 3 ``status``: the stack is not running.
 """
 
 from __future__ import annotations
@@ -10,12 +11,17 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from jupyter_promote import cli_run
+from jupyter_promote._startup import skip_unused_optional_imports
 from jupyter_promote._version import __version__
 from jupyter_promote.errors import PromoteError
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    if args.execute:
+        return cli_run.cmd_check_execute(args)
     from jupyter_promote import service
     from jupyter_promote.core.render import render_spec
 
@@ -41,6 +47,48 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return status
 
 
+def _cmd_up(args: argparse.Namespace) -> int:
+    from jupyter_promote import stack
+    from jupyter_promote.config import load_config
+
+    state, already = stack.up(load_config(args.project_dir), worker=not args.no_worker)
+    if already:
+        since = state.since.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+        print(f"Prefect server already running since {since}")
+    print(f"Prefect server: {state.ui_url} (UI)")
+    print(f"API URL: {state.api_url}")
+    if state.worker_pid:
+        print(f"Worker pool: {state.work_pool} (worker pid {state.worker_pid})")
+    print(f"Logs: {Path(state.server_log).parent}")
+    return 0
+
+
+def _cmd_down(args: argparse.Namespace) -> int:
+    from jupyter_promote import stack
+    from jupyter_promote.config import load_config
+
+    for line in stack.down(load_config(args.project_dir)):
+        print(line)
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace) -> int:
+    from jupyter_promote import stack
+    from jupyter_promote.config import load_config
+
+    found = stack.status(load_config(args.project_dir))
+    print(stack.render_status(found))
+    return 0 if found.running else 3
+
+
+def _add_project_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--project-dir",
+        metavar="DIR",
+        help="the project folder whose stack to use (default: the current directory)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``jupyter promote``."""
     parser = argparse.ArgumentParser(
@@ -58,12 +106,48 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("notebooks", nargs="+", metavar="NOTEBOOK", help="an .ipynb file")
     check.add_argument("--json", action="store_true", help="print the spec as JSON")
+    check.add_argument(
+        "--execute",
+        action="store_true",
+        help="also run the whole pipeline in a fresh kernel with default parameters (offline"
+        " dry run: finds steps that only worked thanks to hidden kernel state)",
+    )
+    cli_run.add_run_options(check)
     check.set_defaults(func=_cmd_check)
+    cli_run.register(sub)
+
+    up = sub.add_parser(
+        "up",
+        help="start the local Prefect server and worker",
+        description="Start a Prefect server on 127.0.0.1 (SQLite under the project's state folder)"
+        " and a process worker for the work pool, unless they already run.",
+    )
+    _add_project_dir(up)
+    up.add_argument("--no-worker", action="store_true", help="start the server only")
+    up.set_defaults(func=_cmd_up)
+
+    down = sub.add_parser(
+        "down",
+        help="stop the local Prefect server and worker",
+        description="Stop the worker, then the server, started by `jupyter promote up`.",
+    )
+    _add_project_dir(down)
+    down.set_defaults(func=_cmd_down)
+
+    status = sub.add_parser(
+        "status",
+        help="tell whether the local Prefect stack runs",
+        description="Print the local Prefect stack's URLs, pids and logs."
+        " Exit code 0 when it runs, 3 when it does not.",
+    )
+    _add_project_dir(status)
+    status.set_defaults(func=_cmd_status)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``jupyter-promote`` console script."""
+    skip_unused_optional_imports()
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))

@@ -8,6 +8,7 @@ response; nothing else decides how an error looks.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 
@@ -117,3 +118,50 @@ class PipelineInvalid(PromoteError):
 
     def render(self) -> str:
         return self.message
+
+
+class PrefectUnavailable(PromoteError):
+    """The Prefect API did not answer (before or during a run)."""
+
+    http_status = 502
+
+
+class StackError(PromoteError):
+    """The embedded Prefect stack cannot be started, stopped or read.
+
+    Args:
+        message: What failed, in one line.
+        hint: How to fix it.
+        log: The log file the tail comes from.
+        log_tail: The last lines of that log, appended to :attr:`message`.
+    """
+
+    http_status = 502
+
+    def __init__(
+        self, message: str, *, hint: str = "", log: Path | str | None = None, log_tail: str = ""
+    ) -> None:
+        full = message
+        if log_tail:
+            lines = "\n".join(f"    {line}".rstrip() for line in log_tail.splitlines())
+            full = f"{message}\nlast lines of {log or 'the output'}:\n{lines}"
+        super().__init__(full, hint=hint, details={"log": str(log) if log else None})
+        self.headline = message
+
+    def render(self) -> str:
+        """The headline and the fix on the first line, then the log tail."""
+        first = f"{self.headline}; {self.hint}" if self.hint else self.headline
+        return first + self.message[len(self.headline) :]
+
+
+class NoPrefectServer(PromoteError):
+    """Neither a configured Prefect API nor a running embedded stack is available."""
+
+    http_status = 409
+
+    def __init__(self) -> None:
+        super().__init__(
+            "no Prefect server to talk to",
+            hint="run `jupyter promote up` to start the local one, "
+            "or set PREFECT_API_URL to an existing server",
+        )

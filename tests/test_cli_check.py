@@ -1,25 +1,14 @@
 """`jupyter promote check` end to end, as a user runs it: real processes, real files."""
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from runcli import ROOT, promote
 
 from nbbuild import make_nb, write_nb
 
-ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "example_notebooks"
 KALE = ROOT / "tests" / "notebooks"
-
-
-def promote(*args, cwd=ROOT):
-    """Run the installed `jupyter promote` command (through the `jupyter` launcher)."""
-    jupyter = Path(sys.executable).with_name("jupyter")
-    return subprocess.run(
-        [str(jupyter), "promote", *args], capture_output=True, text=True, cwd=cwd, timeout=120
-    )
 
 
 def check_json(path):
@@ -174,3 +163,46 @@ def test_usage_error_exit_code_2():
     result = promote("frobnicate")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def test_check_execute_runs_offline_and_prints_step_times(tmp_path):
+    result = promote(
+        "check",
+        "--execute",
+        str(EXAMPLES / "loans.ipynb"),
+        "--cwd",
+        str(tmp_path),
+        env={"PREFECT_API_URL": None},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "Dry run of" in out and "fresh kernel with default parameters" in out
+    for number, name in enumerate(["load", "clean", "features", "allocation"], 1):
+        assert f"[{number}/4] {name} ok in " in out
+    assert "dry run passed" in out
+    assert (tmp_path / "output" / "allocation_2026-11-01.csv").is_file()
+
+
+def test_check_execute_reports_hidden_state(tmp_path):
+    nb = make_nb(
+        ("step:load", "raw = [1, 2, 3]"),
+        ("skip", "threshold = 2"),
+        ("step:clean", "clean = [r for r in raw if r > threshold]"),
+    )
+    result = promote("check", "--execute", write_nb(tmp_path / "hidden.ipynb", nb))
+    assert result.returncode == 1
+    out = result.stdout
+    assert "[1/2] load ok in" in out
+    assert "[2/2] clean FAILED in" in out
+    assert (
+        "error: cell 3 (step \"clean\"): NameError: name 'threshold' is not defined;"
+        " 'threshold' is defined only in skip cell 2: it existed in your exploration kernel"
+    ) in out
+    assert "dry run FAILED" in out
+
+
+def test_check_execute_with_a_cycle_runs_nothing(tmp_path):
+    nb = make_nb(("step:a after:b", "x = 1"), ("step:b", "y = x"))
+    result = promote("check", "--execute", write_nb(tmp_path / "cycle.ipynb", nb))
+    assert result.returncode == 1
+    assert "error: nothing can run: fix the errors above first" in result.stdout

@@ -1,0 +1,101 @@
+"""Configuration spine: one traitlets ``Configurable`` shared by the CLI, the magics and the
+server extension.
+
+Values come, in increasing priority, from the defaults below, a ``jupyter_promote_config.py`` or
+``.json`` in the Jupyter config path or the project folder (``c.PromoteConfig.work_pool = ...``),
+and ``JUPYTER_PROMOTE_*`` environment variables (the CLI's own flags win over all of them).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from traitlets import Float, Int, Unicode, default
+from traitlets.config import Configurable
+
+DEFAULT_WORK_POOL = "jupyter-promote"
+
+
+class PromoteConfig(Configurable):
+    """Where jupyter-promote keeps its state and which Prefect it talks to."""
+
+    project_dir = Unicode(
+        help="The project folder: state, runs and releases are kept under it. "
+        "Default: the current directory."
+    ).tag(config=True)
+
+    state_dir = Unicode(
+        help="Folder of the embedded Prefect stack (PREFECT_HOME, SQLite database, logs, pids)."
+        " Default: <project_dir>/.jupyter-promote"
+    ).tag(config=True)
+
+    runs_dir = Unicode(
+        help="Folder where each run's executed notebook is kept. Default: <state_dir>/runs"
+    ).tag(config=True)
+
+    prefect_api_url = Unicode(
+        help="URL of an existing Prefect API (e.g. http://prefect.internal:4200/api). Empty: "
+        "use PREFECT_API_URL, else the embedded stack started by `jupyter promote up`."
+    ).tag(config=True)
+
+    work_pool = Unicode(
+        DEFAULT_WORK_POOL, help="Prefect work pool that runs promoted deployments."
+    ).tag(config=True)
+
+    server_port = Int(4200, help="Preferred port of the embedded Prefect server.").tag(config=True)
+
+    startup_timeout = Float(
+        60.0, help="Seconds to wait for the embedded Prefect server to answer its health check."
+    ).tag(config=True)
+
+    @default("project_dir")
+    def _default_project_dir(self) -> str:
+        return os.environ.get("JUPYTER_PROMOTE_PROJECT_DIR") or os.getcwd()
+
+    @default("state_dir")
+    def _default_state_dir(self) -> str:
+        env = os.environ.get("JUPYTER_PROMOTE_STATE_DIR")
+        return env or str(Path(self.project_dir) / ".jupyter-promote")
+
+    @default("runs_dir")
+    def _default_runs_dir(self) -> str:
+        return str(Path(self.state_dir) / "runs")
+
+    @default("prefect_api_url")
+    def _default_prefect_api_url(self) -> str:
+        return os.environ.get("JUPYTER_PROMOTE_PREFECT_API_URL", "")
+
+    @property
+    def state_path(self) -> Path:
+        """``state_dir`` as an absolute path."""
+        return Path(self.state_dir).resolve()
+
+    @property
+    def runs_path(self) -> Path:
+        """``runs_dir`` as an absolute path."""
+        return Path(self.runs_dir).resolve()
+
+
+def load_config(project_dir: str | None = None) -> PromoteConfig:
+    """The configuration for a CLI or magic session: defaults, config files, environment.
+
+    Config files named ``jupyter_promote_config.{py,json}`` are read from Jupyter's config path
+    and then from the project folder (which wins).
+    """
+    from jupyter_core.paths import jupyter_config_path
+    from traitlets.config.loader import JSONFileConfigLoader, PyFileConfigLoader
+
+    base = Path(project_dir or os.environ.get("JUPYTER_PROMOTE_PROJECT_DIR") or os.getcwd())
+    merged = PromoteConfig().config
+    for folder in [*reversed(jupyter_config_path()), str(base)]:
+        for loader_class, name in (
+            (JSONFileConfigLoader, "jupyter_promote_config.json"),
+            (PyFileConfigLoader, "jupyter_promote_config.py"),
+        ):
+            if (Path(folder) / name).is_file():
+                merged.merge(loader_class(name, path=folder).load_config())
+    config = PromoteConfig(config=merged)
+    if project_dir:
+        config.project_dir = str(base)
+    return config

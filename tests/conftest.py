@@ -1,0 +1,65 @@
+"""Shared fixtures: isolated Jupyter/IPython/Prefect state, and one real local Prefect server
+for the session (started through our own `stack.up`, as `jupyter promote up` does)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+_ISOLATED = tempfile.mkdtemp(prefix="jupyter-promote-tests-")
+# Set before any test imports prefect or starts a kernel: nothing touches the user's dirs.
+os.environ.update(
+    JUPYTER_CONFIG_DIR=os.path.join(_ISOLATED, "jupyter-config"),
+    JUPYTER_RUNTIME_DIR=os.path.join(_ISOLATED, "jupyter-runtime"),
+    IPYTHONDIR=os.path.join(_ISOLATED, "ipython"),
+    PREFECT_HOME=os.path.join(_ISOLATED, "prefect-home"),
+    PREFECT_SERVER_ANALYTICS_ENABLED="false",
+    DO_NOT_TRACK="1",
+)
+os.environ.pop("PREFECT_API_URL", None)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class PrefectServer:
+    """The session's running Prefect server and how to reach it."""
+
+    api_url: str
+    ui_url: str
+    project_dir: Path
+    env: dict[str, str]
+
+    def client(self):
+        """A synchronous Prefect client bound to this server."""
+        from prefect.client.orchestration import SyncPrefectClient
+
+        return SyncPrefectClient(self.api_url)
+
+
+@pytest.fixture(scope="session")
+def prefect_server(tmp_path_factory):
+    """One real `prefect server start` on 127.0.0.1 (SQLite) for the whole session."""
+    from jupyter_promote import stack
+    from jupyter_promote.config import PromoteConfig
+
+    project = tmp_path_factory.mktemp("prefect-project")
+    config = PromoteConfig(project_dir=str(project), server_port=free_port())
+    state, _ = stack.up(config, worker=False)
+    env = stack.prefect_env(config)
+    os.environ.update(env)
+    try:
+        yield PrefectServer(state.api_url, state.ui_url, project, env)
+    finally:
+        stack.down(config)
+        for key in env:
+            os.environ.pop(key, None)

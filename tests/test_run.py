@@ -1,0 +1,256 @@
+"""`jupyter promote run` against a real local Prefect server: flows, task runs per step,
+failures, kernel death, parameters, retries, Ctrl-C, and the executed notebook."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+from runcli import JUPYTER, promote
+
+from nbbuild import make_nb, write_nb
+
+pytestmark = pytest.mark.prefect
+
+
+def run_json(server, path, *args, project):
+    result = promote(
+        "run", str(path), "--json", "--project-dir", str(project), *args, env=server.env
+    )
+    assert result.stdout.strip(), result.stderr
+    return result, json.loads(result.stdout)
+
+
+def task_runs(server, flow_run_id):
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with server.client() as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+        )
+    return {r.name: r for r in runs}
+
+
+def flow_run(server, flow_run_id):
+    with server.client() as client:
+        return client.read_flow_run(flow_run_id)
+
+
+def kernels():
+    return {
+        p.pid
+        for p in psutil.process_iter(["cmdline"])
+        if "ipykernel_launcher" in " ".join(p.info["cmdline"] or [])
+    }
+
+
+THREE_STEPS = (
+    ("parameters", "n: int = 3  # how many\nlabel = 'x'"),
+    ("setup", "import math"),
+    ("step:load", "xs = list(range(n))\nprint('loaded', len(xs), label)"),
+    ("step:square", "squares = [x * x for x in xs]"),
+    ("step:report", "total = sum(squares)\nprint('total', total)"),
+)
+
+
+def test_three_steps_complete_with_a_task_run_per_step(prefect_server, tmp_path):
+    path = write_nb(tmp_path / "three.ipynb", make_nb(*THREE_STEPS))
+    result, out = run_json(prefect_server, path, "-p", "n=4", project=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert out["state"] == "COMPLETED"
+    assert out["ui_url"] == f"{prefect_server.ui_url}/runs/flow-run/{out['flow_run_id']}"
+    runs = task_runs(prefect_server, out["flow_run_id"])
+    assert {name: r.state.type.value for name, r in runs.items()} == {
+        "setup": "COMPLETED",
+        "load": "COMPLETED",
+        "square": "COMPLETED",
+        "report": "COMPLETED",
+    }
+    assert flow_run(prefect_server, out["flow_run_id"]).parameters["parameters"] == {"n": 4}
+    executed = nbformat.read(out["executed_notebook"], as_version=4)
+    printed = [o["text"] for c in executed.cells for o in c.get("outputs", []) if "text" in o]
+    assert printed == ["loaded 4 x\n", "total 14\n"]  # injected n=4 won over the default 3
+    assert Path(out["executed_notebook"]).is_relative_to(tmp_path / ".jupyter-promote" / "runs")
+
+
+def test_cell_output_goes_to_the_task_log_and_artifact_links_the_notebook(prefect_server, tmp_path):
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, LogFilter
+
+    path = write_nb(tmp_path / "logs.ipynb", make_nb(*THREE_STEPS))
+    _, out = run_json(prefect_server, path, project=tmp_path)
+    runs = task_runs(prefect_server, out["flow_run_id"])
+    with prefect_server.client() as client:
+        deadline = time.monotonic() + 20  # logs are shipped to the API in batches
+        while True:
+            logs = client.read_logs(LogFilter(task_run_id={"any_": [runs["load"].id]}))
+            if any("loaded 3 x" in log.message for log in logs) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                flow_run_id=ArtifactFilterFlowRunId(any_=[out["flow_run_id"]])
+            )
+        )
+    assert any(log.message == "[cell 3] loaded 3 x" for log in logs)
+    [artifact] = [a for a in artifacts if a.key == "logs-executed-notebook"]
+    assert out["executed_notebook"] in artifact.data
+
+
+FAILING = (
+    ("step:load", "xs = [1, 2]"),
+    ("step:clean", "ok = True"),
+    "ys = [x / 0 for x in xs]",
+    ("step:report", "print(ys)"),
+)
+
+
+def test_failing_step_fails_the_run_and_downstream_never_runs(prefect_server, tmp_path):
+    path = write_nb(tmp_path / "failing.ipynb", make_nb(*FAILING))
+    result, out = run_json(prefect_server, path, project=tmp_path)
+    assert result.returncode == 1
+    fr = flow_run(prefect_server, out["flow_run_id"])
+    assert fr.state.type.value == "FAILED"
+    assert fr.state.message.startswith('cell 3 (step "clean"): ZeroDivisionError: division by zero')
+    runs = task_runs(prefect_server, out["flow_run_id"])
+    assert runs["load"].state.type.value == "COMPLETED"
+    assert runs["clean"].state.type.value == "FAILED"
+    assert "report" not in runs
+    assert [s["status"] for s in out["steps"]] == ["completed", "failed", "not run"]
+    executed = nbformat.read(out["executed_notebook"], as_version=4)
+    marked = [c for c in executed.cells if c.metadata.get("jupyter_promote", {}).get("failed")]
+    assert [c.source for c in marked] == ["ys = [x / 0 for x in xs]"]
+
+
+def test_text_output_shows_progress_and_links(prefect_server, tmp_path):
+    path = write_nb(tmp_path / "text.ipynb", make_nb(*FAILING))
+    result = promote("run", path, "--project-dir", str(tmp_path), env=prefect_server.env)
+    assert result.returncode == 1
+    assert "[1/3] load ... (elapsed" in result.stdout
+    assert "[2/3] clean FAILED in" in result.stdout
+    assert "Executed notebook: " in result.stdout
+    assert f"Prefect UI: {prefect_server.ui_url}/runs/flow-run/" in result.stdout
+    assert 'error: flow run FAILED: cell 3 (step "clean"): ZeroDivisionError' in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_kernel_killed_mid_step(prefect_server, tmp_path):
+    nb = make_nb(
+        ("step:load", "x = 1"),
+        ("step:crash", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
+        ("step:after", "y = x"),
+    )
+    before = kernels()
+    result, out = run_json(
+        prefect_server, write_nb(tmp_path / "k.ipynb", nb), "--retries", "2", project=tmp_path
+    )
+    assert result.returncode == 1
+    fr = flow_run(prefect_server, out["flow_run_id"])
+    assert fr.state.type.value == "FAILED"
+    assert fr.state.message.startswith('kernel died while running cell 2 of step "crash"')
+    runs = task_runs(prefect_server, out["flow_run_id"])
+    assert runs["crash"].run_count == 1  # a dead kernel is not retried
+    assert "after" not in runs
+    assert kernels() <= before
+
+
+def test_retries_rerun_the_step_in_the_same_kernel(prefect_server, tmp_path):
+    nb = make_nb(
+        ("setup", "attempts = 0"),
+        (
+            "step:flaky",
+            "attempts += 1\nif attempts < 3:\n    raise RuntimeError(f'try {attempts}')",
+        ),
+        ("step:done", "print('attempts', attempts)"),
+    )
+    path = write_nb(tmp_path / "flaky.ipynb", nb)
+    result, out = run_json(
+        prefect_server, path, "--retries", "2", "--retry-delay", "0", project=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert out["steps"][0]["attempts"] == 3
+    deadline = time.monotonic() + 15  # task run states reach the API as events, a bit later
+    while (count := task_runs(prefect_server, out["flow_run_id"])["flaky"].run_count) < 3:
+        assert time.monotonic() < deadline, f"run_count stayed {count}"
+        time.sleep(0.5)
+    assert count == 3
+    no_retry = promote("run", path, "--project-dir", str(tmp_path), env=prefect_server.env)
+    assert no_retry.returncode == 1
+    assert "RuntimeError: try 1" in no_retry.stderr
+
+
+@pytest.mark.parametrize(
+    ("param", "message"),
+    [
+        ("n=three", "parameter 'n' must be int, got 'three'; pass e.g. -p n=42 (default: 3)"),
+        ("m=1", "has no parameter 'm'; valid parameters: n (int), label (str)"),
+        ("n", "parameter 'n' is not of the form NAME=VALUE"),
+    ],
+)
+def test_bad_parameters_are_refused_before_anything_runs(prefect_server, tmp_path, param, message):
+    path = write_nb(tmp_path / "params.ipynb", make_nb(*THREE_STEPS))
+    with prefect_server.client() as client:
+        before = len(client.read_flow_runs())
+    result = promote(
+        "run", path, "-p", param, "--project-dir", str(tmp_path), env=prefect_server.env
+    )
+    assert result.returncode == 1
+    assert message in result.stderr
+    with prefect_server.client() as client:
+        assert len(client.read_flow_runs()) == before
+
+
+def test_no_server_means_a_clear_error_not_an_ephemeral_one(tmp_path):
+    path = write_nb(tmp_path / "noserver.ipynb", make_nb(*THREE_STEPS))
+    result = promote("run", path, "--project-dir", str(tmp_path), env={"PREFECT_API_URL": None})
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "error: no Prefect server to talk to; run `jupyter promote up` to start the local one,"
+        " or set PREFECT_API_URL to an existing server"
+    )
+
+
+def test_unreachable_server_is_reported(tmp_path):
+    path = write_nb(tmp_path / "down.ipynb", make_nb(*THREE_STEPS))
+    from conftest import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/api"
+    result = promote("run", path, "--project-dir", str(tmp_path), env={"PREFECT_API_URL": url})
+    assert result.returncode == 1
+    assert f"the Prefect API at {url} does not answer" in result.stderr
+
+
+def test_ctrl_c_shuts_the_kernel_down_and_marks_the_run(prefect_server, tmp_path):
+    nb = make_nb(("step:slow", "import time\nprint('started', flush=True)\ntime.sleep(60)"))
+    path = write_nb(tmp_path / "slow.ipynb", nb)
+    before = kernels()
+    import os
+
+    proc = subprocess.Popen(
+        [str(JUPYTER), "promote", "run", path, "--project-dir", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **prefect_server.env},
+    )
+    for line in proc.stdout:
+        if line.startswith("[1/1] slow ..."):
+            break
+    time.sleep(2)
+    assert kernels() - before, "the run's kernel should be running now"
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "interrupted" in err
+    time.sleep(1)
+    assert not (kernels() - before)
+    with prefect_server.client() as client:
+        runs = [
+            r for r in client.read_flow_runs() if r.flow_id and r.parameters.get("notebook") == path
+        ]
+    assert runs and runs[0].state.type.value in ("CRASHED", "CANCELLED", "FAILED")
