@@ -4,6 +4,7 @@ failures, kernel death, parameters, retries, Ctrl-C, and the executed notebook."
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import time
@@ -229,8 +230,6 @@ def test_ctrl_c_shuts_the_kernel_down_and_marks_the_run(prefect_server, tmp_path
     nb = make_nb(("step:slow", "import time\nprint('started', flush=True)\ntime.sleep(60)"))
     path = write_nb(tmp_path / "slow.ipynb", nb)
     before = kernels()
-    import os
-
     proc = subprocess.Popen(
         [str(JUPYTER), "promote", "run", path, "--project-dir", str(tmp_path)],
         stdout=subprocess.PIPE,
@@ -254,3 +253,40 @@ def test_ctrl_c_shuts_the_kernel_down_and_marks_the_run(prefect_server, tmp_path
             r for r in client.read_flow_runs() if r.flow_id and r.parameters.get("notebook") == path
         ]
     assert runs and runs[0].state.type.value in ("CRASHED", "CANCELLED", "FAILED")
+
+
+def test_server_lost_mid_run_fails_clearly_and_never_hangs(tmp_path, monkeypatch):
+    from conftest import free_port
+
+    from jupyter_promote import stack
+    from jupyter_promote.config import PromoteConfig
+
+    nb = make_nb(
+        ("step:a", "import time\nprint('a', flush=True)"),
+        ("step:b", "time.sleep(8)"),
+        ("step:c", "print('c')"),
+    )
+    path = write_nb(tmp_path / "lost.ipynb", nb)
+    config = PromoteConfig(project_dir=str(tmp_path), server_port=free_port())
+    monkeypatch.delenv(
+        "PREFECT_API_URL", raising=False
+    )  # this test's own server, not the session's
+    stack.up(config, worker=False)
+    try:
+        env = {**os.environ, **stack.prefect_env(config)}
+        proc = subprocess.Popen(
+            [str(JUPYTER), "promote", "run", path, "--project-dir", str(tmp_path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for line in proc.stdout:
+            if line.startswith("[2/3] b ..."):
+                break
+    finally:
+        stack.down(config)
+    _, err = proc.communicate(timeout=180)
+    assert proc.returncode == 1
+    assert "error: lost the Prefect API at http://127.0.0.1:" in err
+    assert "the kernel was shut down" in err
