@@ -1,5 +1,77 @@
 """jupyter-promote: from a tagged notebook to a scheduled, quality-gated Prefect deployment."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from jupyter_promote._version import __version__
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "expect", "load_ipython_extension"]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext jupyter_promote``: registers ``%expect``."""
+    from jupyter_promote.magic import load
+
+    load(ipython)
+
+
+def expect(
+    variable: str,
+    *checks: Any,
+    severity: str = "error",
+    step: str | None = None,
+    namespace: dict[str, Any] | None = None,
+) -> Any:
+    """Check expectations on a live DataFrame now and record them: ``%expect`` for code.
+
+    Args:
+        variable: Name of the DataFrame variable (as the pipeline's steps define it).
+        *checks: Shorthand predicates (``"amount between 0 and 5_000_000"``) or Great
+            Expectations 1.x expectation objects (``gxe.ExpectColumnValuesToBeUnique(...)``).
+        severity: ``"error"`` (blocks the run) or ``"warn"``.
+        step: Record under this step instead of the one that defines ``variable`` last.
+        namespace: Where to find the variable (default: the IPython user namespace, else the
+            caller's globals).
+
+    Returns:
+        The check results (``jupyter_promote.quality.CheckResult`` list).
+
+    Example:
+        >>> import jupyter_promote as jp  # doctest: +SKIP
+        >>> jp.expect("loans_clean", "loan_id unique, not null", "rows >= 1000", severity="warn")
+    """
+    import inspect
+
+    from jupyter_promote.core.expectations import ExpectationConfig, parse_expect_line
+    from jupyter_promote.expect_api import SESSION
+
+    if namespace is None:
+        namespace = _user_namespace() or inspect.currentframe().f_back.f_globals  # type: ignore[union-attr]
+    configs: list[ExpectationConfig] = []
+    for check in checks:
+        if isinstance(check, str):
+            configs += parse_expect_line(f"{variable}: {check} --severity {severity}")[1]
+        else:  # a Great Expectations expectation object
+            data = check.configuration.to_json_dict()
+            configs.append(
+                ExpectationConfig(
+                    type=data["type"],
+                    kwargs=data["kwargs"],
+                    meta=data.get("meta") or {},
+                    severity="critical" if severity == "error" else "warning",
+                )
+            )
+    recorded = SESSION.record(variable, configs, namespace, step)
+    if recorded.note:
+        print(recorded.note)
+    return recorded.results
+
+
+def _user_namespace() -> dict[str, Any] | None:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    return shell.user_ns if shell is not None else None

@@ -29,8 +29,9 @@ class TerminalProgress:
     def step_finished(self, number: int, total: int, result: StepResult) -> None:
         mark = "ok" if result.status == "completed" else result.status.upper()
         tries = f", {result.attempts} attempts" if result.attempts > 1 else ""
+        checks = f"; checks: {result.checks}" if result.checks else ""
         print(
-            f"[{number}/{total}] {result.name} {mark} in {result.seconds:.2f} s{tries}",
+            f"[{number}/{total}] {result.name} {mark} in {result.seconds:.2f} s{tries}{checks}",
             file=self.out,
             flush=True,
         )
@@ -146,6 +147,7 @@ def outcome_document(outcome: RunOutcome) -> dict[str, Any]:
                 "status": s.status,
                 "seconds": round(s.seconds, 3),
                 "attempts": s.attempts,
+                "checks": s.checks,
                 "error": s.error,
             }
             for s in report.steps

@@ -165,3 +165,10 @@ class NoPrefectServer(PromoteError):
             hint="run `jupyter promote up` to start the local one, "
             "or set PREFECT_API_URL to an existing server",
         )
+
+
+class QualityGateFailed(PromoteError):
+    """A step's data broke an expectation of severity ``error``: the step fails, nothing
+    downstream runs."""
+
+    http_status = 422

@@ -24,6 +24,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 from jupyter_promote.errors import PromoteError
 
 OutputCallback = Callable[[int, str, str], None]  # (cell index, "stdout"|"stderr", text)
+HIDDEN_CELL = -1  # index given to code run outside the notebook's cells
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -37,7 +38,7 @@ class CellFailed(ExecutionError):
     """The cell raised an exception."""
 
     def __init__(
-        self, *, step: str | None, cell_index: int, ename: str, evalue: str, traceback: str
+        self, *, step: str | None, cell_index: int | None, ename: str, evalue: str, traceback: str
     ) -> None:
         super().__init__(
             f"{ename}: {evalue}",
@@ -79,7 +80,7 @@ class _Client(NotebookClient):
     def output(
         self, outs: list[Any], msg: dict[str, Any], display_id: str | None, cell_index: int
     ) -> Any:
-        if self.on_output is not None and msg["msg_type"] == "stream":
+        if self.on_output is not None and msg["msg_type"] == "stream" and cell_index >= 0:
             self.on_output(cell_index, msg["content"]["name"], msg["content"]["text"])
         return super().output(outs, msg, display_id, cell_index)
 
@@ -93,6 +94,7 @@ class KernelSession:
         cwd: Working directory of the kernel.
         on_output: Called with (cell index, stream name, text) for stdout/stderr.
         startup_timeout: Seconds to wait for the kernel to be ready.
+        env: Extra environment variables for the kernel process.
 
     Example:
         >>> with KernelSession(nb) as kernel:  # doctest: +SKIP
@@ -107,8 +109,10 @@ class KernelSession:
         cwd: str | None = None,
         on_output: OutputCallback | None = None,
         startup_timeout: float = 60,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.nb = nb
+        self.env = env
         self.kernel_name = kernel_name or (nb.metadata.get("kernelspec") or {}).get(
             "name", "python3"
         )
@@ -151,7 +155,8 @@ class KernelSession:
             self._stack.callback(shutil.rmtree, sockets, True)
             km.ip = os.path.join(sockets, "kernel")
             self.client.km = km
-            self._stack.enter_context(self.client.setup_kernel(cwd=self.cwd))
+            extra = {"env": {**os.environ, **self.env}} if self.env else {}
+            self._stack.enter_context(self.client.setup_kernel(cwd=self.cwd, **extra))
         except NoSuchKernel:
             raise KernelNotInstalled(
                 f"the notebook's kernel {self.kernel_name!r} is not installed",
@@ -227,6 +232,32 @@ class KernelSession:
                 evalue=exc.evalue,
                 traceback=strip_ansi(exc.traceback),
             ) from None
+
+    def run_code(
+        self, code: str, *, step: str | None = None, timeout: float | None = None
+    ) -> list[nbformat.NotebookNode]:
+        """Execute code that is not part of the notebook (no history, no cell); its outputs.
+
+        Raises:
+            CellFailed / CellTimedOut / KernelDied: as :meth:`run_cell`, without a cell index.
+        """
+        cell = nbformat.v4.new_code_cell(code)
+        self.client.timeout = None if timeout is None else max(1, round(timeout))
+        try:
+            self.client.execute_cell(cell, HIDDEN_CELL, store_history=False)
+        except DeadKernelError:
+            raise KernelDied(
+                f"kernel died while checking step {step!r}", hint="check memory use", step=step
+            ) from None
+        except CellExecutionError as exc:
+            raise CellFailed(
+                step=step,
+                cell_index=None,
+                ename=exc.ename,
+                evalue=exc.evalue,
+                traceback=strip_ansi(exc.traceback),
+            ) from None
+        return list(cell.outputs)
 
     def _timed_out(self, index: int, step: str | None, timeout: float | None) -> CellTimedOut:
         return CellTimedOut(

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.runtime import flow_run as current_flow_run
 from prefect.states import Failed, State
 
@@ -112,6 +112,14 @@ def run_pipeline(
                 persist_result=False,
             )
             state = step(return_state=True)
+            if not state.is_failed() and run.has_gate(name):
+                gate = task(
+                    _gate_body(run, name),
+                    name=f"gate:{name}",
+                    task_run_name=f"gate:{name}",
+                    persist_result=False,
+                )
+                state = gate(return_state=True)
             progress.step_finished(number, total, run.report.step(name))
             if state.is_failed():
                 return Failed(message=run.report.error)
@@ -122,6 +130,8 @@ def run_pipeline(
     finally:
         run.close()
         _save_executed(run, runs_dir)
+        if run.report.quality:
+            publish_quality(run.report)
 
 
 def _prelude_body(run: PipelineRun) -> Callable[[], None]:
@@ -140,6 +150,55 @@ def _step_body(run: PipelineRun, name: str) -> Callable[[], dict[str, Any]]:
         return {"step": result.name, "seconds": round(result.seconds, 3)}
 
     return step
+
+
+def _gate_body(run: PipelineRun, name: str) -> Callable[[], dict[str, Any]]:
+    def gate() -> dict[str, Any]:
+        logger = get_run_logger()
+        results = []
+        try:
+            results = run.run_gate(name)
+        finally:
+            for row in results or run.report.quality:
+                if row["step"] == name:
+                    log = logger.info if row["success"] else logger.warning
+                    log(
+                        f"{'pass' if row['success'] else 'FAIL'} [{row['level']}] "
+                        f"{row['variable']}: {row['expectation']}: {row['observed']}"
+                    )
+        return {"step": name, "checks": run.report.step(name).checks}
+
+    return gate
+
+
+QUALITY_COLUMNS = ("step", "variable", "expectation", "level", "success", "observed", "expected")
+
+
+def publish_quality(report: RunReport) -> None:
+    """The run's data-quality report as Prefect artifacts, keyed per pipeline (history in UI)."""
+    rows = [{k: row.get(k) for k in QUALITY_COLUMNS} for row in report.quality]
+    failed = [r for r in rows if not r["success"]]
+    create_table_artifact(
+        table=rows,
+        key=f"{report.pipeline}-data-quality",
+        description=f"Data quality of {report.pipeline}: one row per expectation checked",
+    )
+    lines = [
+        f"### Data quality: {len(rows) - len(failed)} passed, {len(failed)} failed",
+        "",
+        *(
+            f"- {'❌' if r['level'] == 'error' else '⚠️'} **{r['step']}** `{r['variable']}`:"
+            f" {r['expectation']} (observed {r['observed']}; expected {r['expected']})"
+            for r in failed
+        ),
+    ]
+    if not failed:
+        lines.append("Every expectation passed.")
+    create_markdown_artifact(
+        markdown="\n".join(lines),
+        key=f"{report.pipeline}-data-quality-summary",
+        description=f"Data-quality summary of {report.pipeline}",
+    )
 
 
 def _save_executed(run: PipelineRun, runs_dir: str) -> None:

@@ -17,12 +17,14 @@ from typing import Any, Literal
 
 import nbformat
 
+from jupyter_promote.core.expectations import read_expectations
 from jupyter_promote.core.explain import hidden_state_hint
 from jupyter_promote.core.files import atomic_write_text
+from jupyter_promote.core.gate import gate_code, gate_results
 from jupyter_promote.core.naming import slug
 from jupyter_promote.core.run_input import with_injected_parameters
 from jupyter_promote.core.spec import PipelineSpec
-from jupyter_promote.errors import PromoteError
+from jupyter_promote.errors import PromoteError, QualityGateFailed
 from jupyter_promote.executor import (
     CellFailed,
     CellTimedOut,
@@ -56,6 +58,7 @@ class StepResult:
     seconds: float = 0.0
     attempts: int = 0
     error: str = ""
+    checks: str = ""  # quality gate summary, e.g. "4 passed, 1 failed (0 blocking)"
 
 
 @dataclass
@@ -69,6 +72,7 @@ class RunReport:
     kernel_start_seconds: float = 0.0
     executed_notebook: str = ""
     error: str = ""
+    quality: list[dict[str, Any]] = field(default_factory=list)  # one row per checked expectation
 
     @property
     def ok(self) -> bool:
@@ -111,11 +115,14 @@ class PipelineRun:
         self.report.steps = [StepResult(name=n) for n in spec.order]
         self._on_output = on_output
         self._failed_cells: dict[int, ExecutionError] = {}  # run-notebook index -> error
+        self.expectations = read_expectations(nb)  # step -> variable -> suite
         self.kernel = KernelSession(
             self.nb,
             kernel_name=options.kernel,
             cwd=options.cwd or str(Path(spec.notebook).resolve().parent),
             on_output=self._forward_output,
+            # %expect in a run checks and shows, but never rewrites the notebook
+            env={"JUPYTER_PROMOTE_RUN": "1", "JUPYTER_PROMOTE_NOTEBOOK": ""},
         )
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -210,6 +217,48 @@ class PipelineRun:
         self.report.error = ""
         return result
 
+    def has_gate(self, name: str) -> bool:
+        """Whether step ``name`` has expectations to check."""
+        return bool(self.expectations.get(name))
+
+    def run_gate(self, name: str) -> list[dict[str, Any]]:
+        """Check step ``name``'s expectations against the live variables, in the kernel.
+
+        Returns:
+            One result row per expectation (also appended to ``report.quality``).
+
+        Raises:
+            QualityGateFailed: an expectation of severity ``error`` failed; the step is
+                marked failed and nothing after it should run.
+        """
+        suites = {
+            variable: [e.model_dump(mode="json") for e in suite.expectations]
+            for variable, suite in self.expectations.get(name, {}).items()
+        }
+        outputs = self.kernel.run_code(
+            gate_code(name, suites), step=name, timeout=self.options.step_timeout
+        )
+        results = gate_results(outputs)
+        if results is None:
+            raise QualityGateFailed(
+                "the quality gate returned no result",
+                hint="check that jupyter-promote is installed in the kernel's environment",
+                step=name,
+            )
+        self.report.quality.extend(results)
+        result = self.report.step(name)
+        result.checks = _checks_summary(results)
+        blocking = [r for r in results if not r["success"] and r["level"] == "error"]
+        if blocking:
+            error = _gate_error(name, blocking)
+            result.status, result.error, self.report.error = (
+                "failed",
+                error.render(),
+                error.render(),
+            )
+            raise error
+        return results
+
     def _cell_limit(self, step_begin: float, step: str, user_index: int) -> float | None:
         limits = [t for t in (self.options.cell_timeout,) if t is not None]
         if self.options.step_timeout is not None:
@@ -266,12 +315,33 @@ def _pipeline_name(spec: PipelineSpec) -> str:
     return slug(Path(spec.notebook).stem)
 
 
+def _checks_summary(results: list[dict[str, Any]]) -> str:
+    failed = [r for r in results if not r["success"]]
+    blocking = sum(r["level"] == "error" for r in failed)
+    return f"{len(results) - len(failed)} passed, {len(failed)} failed ({blocking} blocking)"
+
+
+def _gate_error(step: str, blocking: list[dict[str, Any]]) -> QualityGateFailed:
+    first = blocking[0]
+    more = f" (and {len(blocking) - 1} more blocking)" if len(blocking) > 1 else ""
+    return QualityGateFailed(
+        f"quality gate failed: {first['variable']}: {first['expectation']}: observed"
+        f" {first['observed']}, expected {first['expected']}{more}",
+        hint="fix the data or the step; if the data is right, change the expectation"
+        " (%expect --remove) or make it a warning (--severity warn)",
+        step=step,
+        details={"failed": blocking},
+    )
+
+
 def run_all(run: PipelineRun) -> RunReport:
-    """Prelude and every step in order, stopping at the first failure (the dry run)."""
+    """Prelude, then every step and its quality gate, stopping at the first failure."""
     try:
         run.run_prelude()
         for name in run.spec.order:
             run.run_step(name)
+            if run.has_gate(name):
+                run.run_gate(name)
     except PromoteError:
         pass
     return run.report

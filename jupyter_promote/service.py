@@ -116,6 +116,8 @@ def _run_with_progress(run: PipelineRun, progress: Progress | None) -> None:
             progress.step_started(number, total, name)
         try:
             run.run_step(name)
+            if run.has_gate(name):
+                run.run_gate(name)
         except PromoteError:
             return
         finally:

@@ -11,8 +11,11 @@ CORE_MODULES = [
     "jupyter_promote.errors",
     "jupyter_promote.core",
     "jupyter_promote.core.assemble",
+    "jupyter_promote.core.expectation_checks",
+    "jupyter_promote.core.expectations",
     "jupyter_promote.core.explain",
     "jupyter_promote.core.files",
+    "jupyter_promote.core.gate",
     "jupyter_promote.core.graph",
     "jupyter_promote.core.names",
     "jupyter_promote.core.naming",
@@ -36,6 +39,8 @@ LAZY_MODULES = [
     "jupyter_promote.stack",
     "jupyter_promote.runner",
     "jupyter_promote.executor",
+    "jupyter_promote.expect_api",
+    "jupyter_promote.quality",
 ]
 HEAVY = ["prefect", "great_expectations"]
 

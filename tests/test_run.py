@@ -290,3 +290,75 @@ def test_server_lost_mid_run_fails_clearly_and_never_hangs(tmp_path, monkeypatch
     assert proc.returncode == 1
     assert "error: lost the Prefect API at http://127.0.0.1:" in err
     assert "the kernel was shut down" in err
+
+
+GATED = (
+    ("setup", "import pandas as pd"),
+    ("step:load", "raw = pd.DataFrame({'loan_id': [1, 2, 3], 'amount': [10.0, -12.0, 50.0]})"),
+    ("step:clean", "loans_clean = raw.dropna()"),
+    ("step:report", "print('published', len(loans_clean))"),
+)
+
+
+def gated_notebook(tmp_path, name, *lines):
+    from jupyter_promote.core.expectations import add_expectations, parse_expect_line
+
+    nb = make_nb(*GATED)
+    for line in lines:
+        variable, configs = parse_expect_line(line)
+        add_expectations(nb, "clean", variable, configs)
+    return write_nb(tmp_path / f"{name}.ipynb", nb)
+
+
+def quality_artifacts(server, flow_run_id):
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    with server.client() as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]))
+        )
+    return {a.key: a for a in artifacts}
+
+
+def test_error_gate_stops_the_run_before_anything_downstream(prefect_server, tmp_path):
+    path = gated_notebook(
+        tmp_path,
+        "gate-error",
+        "loans_clean: amount between 0 and 100",
+        "loans_clean: loan_id unique, not null",
+    )
+    result, out = run_json(prefect_server, path, project=tmp_path)
+    assert result.returncode == 1
+    fr = flow_run(prefect_server, out["flow_run_id"])
+    assert fr.state.type.value == "FAILED"
+    assert fr.state.message.startswith(
+        'step "clean": quality gate failed: loans_clean: amount between 0 and 100: observed 1 of'
+        " 3 values outside [0, 100]: -12.0, expected between 0 and 100"
+    )
+    runs = task_runs(prefect_server, out["flow_run_id"])
+    assert runs["clean"].state.type.value == "COMPLETED"
+    assert runs["gate:clean"].state.type.value == "FAILED"
+    assert "report" not in runs  # nothing downstream ran: nothing was published
+    artifacts = quality_artifacts(prefect_server, out["flow_run_id"])
+    table = json.loads(artifacts["gate-error-data-quality"].data)
+    assert [(r["expectation"], r["level"], r["success"]) for r in table] == [
+        ("amount between 0 and 100", "error", False),
+        ("loan_id unique", "error", True),
+        ("loan_id not null", "error", True),
+    ]
+    summary = artifacts["gate-error-data-quality-summary"].data
+    assert "2 passed, 1 failed" in summary and "amount between 0 and 100" in summary
+
+
+def test_warn_gate_reports_and_the_run_completes(prefect_server, tmp_path):
+    path = gated_notebook(tmp_path, "gate-warn", "loans_clean: amount >= 0 --severity warn")
+    result, out = run_json(prefect_server, path, project=tmp_path)
+    assert result.returncode == 0, result.stderr
+    runs = task_runs(prefect_server, out["flow_run_id"])
+    assert runs["gate:clean"].state.type.value == "COMPLETED"
+    assert runs["report"].state.type.value == "COMPLETED"
+    assert out["steps"][1]["checks"] == "0 passed, 1 failed (0 blocking)"
+    table = json.loads(quality_artifacts(prefect_server, out["flow_run_id"])["gate-warn-data-quality"].data)
+    assert [(r["variable"], r["level"], r["success"], r["observed"]) for r in table] == [
+        ("loans_clean", "warn", False, "1 of 3 values below 0: -12.0")
+    ]

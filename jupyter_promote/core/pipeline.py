@@ -11,6 +11,7 @@ import nbformat
 
 from jupyter_promote.core import graph
 from jupyter_promote.core.assemble import Assembly, assemble
+from jupyter_promote.core.expectation_checks import check_expectations
 from jupyter_promote.core.names import BUILTIN_NAMES, CodeSyntaxError, Usage, analyze
 from jupyter_promote.core.parameters import parse_parameters
 from jupyter_promote.core.spec import Diagnostic, Edge, Parameter, PipelineSpec, Step
@@ -82,7 +83,7 @@ def analyze_notebook(nb: nbformat.NotebookNode, path: str = "<notebook>") -> Pip
     edges = _edges(ctx, steps)
     order = graph.run_order(steps, edges, ctx.diagnostics)
     _warn_shape(ctx, steps)
-    return PipelineSpec(
+    spec = PipelineSpec(
         notebook=path,
         kernel=str((nb.metadata.get("kernelspec") or {}).get("name") or "python3"),
         parameters=parameters,
@@ -93,8 +94,11 @@ def analyze_notebook(nb: nbformat.NotebookNode, path: str = "<notebook>") -> Pip
         edges=edges,
         skipped_cells=asm.skipped_cells,
         unassigned_cells=asm.unassigned_cells,
-        diagnostics=sorted(ctx.diagnostics, key=_diagnostic_order),
+        diagnostics=ctx.diagnostics,
     )
+    check_expectations(nb, spec)
+    spec.diagnostics.sort(key=_diagnostic_order)
+    return spec
 
 
 def _diagnostic_order(d: Diagnostic) -> tuple[int, int]:

@@ -57,6 +57,11 @@ def _steps(spec: PipelineSpec) -> list[str]:
     for i, step in enumerate(ordered, 1):
         lines.append(f"  {i}. {step.name}  (cell {cells_text(step.cells)})")
         lines += _step_detail(step)
+        lines += [
+            f"       expects: {e.variable}: {e.text} ({e.level})"
+            for e in spec.expectations
+            if e.step == step.name
+        ]
     return [*lines, ""]
 
 

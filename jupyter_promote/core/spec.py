@@ -87,6 +87,18 @@ class Step(_Model):
     imports: list[str] = Field(default_factory=list, description="Top-level modules imported.")
 
 
+class ExpectationEntry(_Model):
+    """One recorded quality expectation, as ``check`` lists it."""
+
+    step: str = Field(description="The step after which it is checked.")
+    variable: str = Field(description="The DataFrame variable it checks.")
+    index: int = Field(description="Position in the variable's suite (for --remove).")
+    type: str = Field(description="Great Expectations expectation type.")
+    kwargs: dict[str, Any] = Field(description="The expectation's arguments.")
+    level: Literal["error", "warn"] = Field(description="'error' blocks the run; 'warn' reports.")
+    text: str = Field(description="Human-readable form, e.g. 'amount between 0 and 5,000,000'.")
+
+
 class PipelineSpec(_Model):
     """Everything the checks found out about a tagged notebook."""
 
@@ -106,6 +118,9 @@ class PipelineSpec(_Model):
     skipped_cells: list[int] = Field(default_factory=list, description="Cells tagged skip.")
     unassigned_cells: list[int] = Field(
         default_factory=list, description="Untagged code cells before the first step (run nowhere)."
+    )
+    expectations: list[ExpectationEntry] = Field(
+        default_factory=list, description="Quality expectations recorded in the notebook."
     )
     diagnostics: list[Diagnostic] = Field(default_factory=list, description="Errors and warnings.")
 
