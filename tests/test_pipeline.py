@@ -297,3 +297,74 @@ def test_injected_parameters_cell_is_ignored_with_a_warning():
     spec = spec_of(("parameters", "a = 1"), ("injected-parameters", "a = 5"), ("step:s", "b = a"))
     assert only(spec, "injected-parameters").severity == "warning"
     assert spec.step("s").reads == {"a": "parameters"}
+
+
+def _with_expectations(nb, step, *lines):
+    from jupyter_promote.core.expectations import add_expectations, parse_expect_line
+
+    for line in lines:
+        variable, configs = parse_expect_line(line)
+        add_expectations(nb, step, variable, configs)
+    return nb
+
+
+def test_check_lists_expectations_per_step():
+    nb = _with_expectations(
+        make_nb(("step:load", "df = make()\ndf['amount'] = 1"), ("setup", "def make(): ...")),
+        "load",
+        "df: amount between 0 and 10",
+        "df: rows >= 1 --severity warn",
+    )
+    spec = analyze_notebook(nb, "nb.ipynb")
+    assert [(e.step, e.variable, e.index, e.text, e.level) for e in spec.expectations] == [
+        ("load", "df", 0, "amount between 0 and 10", "error"),
+        ("load", "df", 1, "rows >= 1", "warn"),
+    ]
+    assert spec.ok
+    from jupyter_promote.core.render import render_spec
+
+    assert "       expects: df: amount between 0 and 10 (error)" in render_spec(spec)
+
+
+def test_expectation_on_a_variable_the_step_does_not_define():
+    nb = _with_expectations(
+        make_nb(("step:load", "raw = 1"), ("step:clean", "clean = raw")),
+        "load",
+        "clean: x not null",
+    )
+    problem = only(analyze_notebook(nb), "expectation-unknown-variable")
+    assert problem.message == (
+        "expectations on 'clean' are recorded under step 'load', which does not define it;"
+        " step(s) clean define it"
+    )
+    assert problem.hint == "record them under a step that defines it (%expect --step clean ...)"
+
+
+def test_expectation_under_a_step_that_no_longer_exists():
+    nb = _with_expectations(make_nb(("step:load", "raw = 1")), "lod", "raw: x not null")
+    assert "under step 'lod', which does not exist (did you mean \"load\"?)" in (
+        only(analyze_notebook(nb), "expectation-unknown-step").message
+    )
+
+
+def test_expectation_on_a_column_the_code_never_mentions():
+    nb = _with_expectations(
+        make_nb(("step:load", "raw = {'amount': [1]}")), "load", "raw: amout >= 0"
+    )
+    warning = only(analyze_notebook(nb), "unknown-expectation-column")
+    assert warning.severity == "warning"
+    assert "never mentions a column 'amout'" in warning.message
+    read_csv = _with_expectations(
+        make_nb(("step:load", "raw = pd.read_csv('x.csv')"), ("setup", "import pandas as pd")),
+        "load",
+        "raw: amout >= 0",
+    )
+    assert not [
+        d for d in analyze_notebook(read_csv).diagnostics if d.code.startswith("unknown-exp")
+    ]
+
+
+def test_newer_expectation_metadata_is_an_error_in_check():
+    nb = make_nb(("step:load", "raw = 1"))
+    nb.metadata["jupyter_promote"] = {"schema_version": 7, "expectations": {}}
+    assert "schema version 7" in only(analyze_notebook(nb), "bad-metadata").message
