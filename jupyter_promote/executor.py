@@ -49,6 +49,19 @@ class CellFailed(ExecutionError):
         )
         self.ename, self.evalue, self.traceback = ename, evalue, traceback
 
+    @classmethod
+    def from_error(
+        cls, exc: CellExecutionError, *, step: str | None, cell_index: int | None
+    ) -> CellFailed:
+        """From nbclient's error (the kernel's exception name, value and traceback)."""
+        return cls(
+            step=step,
+            cell_index=cell_index,
+            ename=exc.ename,
+            evalue=exc.evalue,
+            traceback=strip_ansi(exc.traceback),
+        )
+
 
 class CellTimedOut(ExecutionError):
     """The cell ran longer than its cell or step time limit."""
@@ -225,13 +238,7 @@ class KernelSession:
             interrupted = exc.ename == "KeyboardInterrupt" and timeout is not None
             if interrupted and elapsed_since(start) >= self.client.timeout:
                 raise self._timed_out(index, step, timeout) from None
-            raise CellFailed(
-                step=step,
-                cell_index=index,
-                ename=exc.ename,
-                evalue=exc.evalue,
-                traceback=strip_ansi(exc.traceback),
-            ) from None
+            raise CellFailed.from_error(exc, step=step, cell_index=index) from None
 
     def run_code(
         self, code: str, *, step: str | None = None, timeout: float | None = None
@@ -250,13 +257,7 @@ class KernelSession:
                 f"kernel died while checking step {step!r}", hint="check memory use", step=step
             ) from None
         except CellExecutionError as exc:
-            raise CellFailed(
-                step=step,
-                cell_index=None,
-                ename=exc.ename,
-                evalue=exc.evalue,
-                traceback=strip_ansi(exc.traceback),
-            ) from None
+            raise CellFailed.from_error(exc, step=step, cell_index=None) from None
         return list(cell.outputs)
 
     def _timed_out(self, index: int, step: str | None, timeout: float | None) -> CellTimedOut:

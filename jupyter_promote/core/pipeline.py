@@ -213,26 +213,29 @@ def _latest_step_definer(ctx: _Context, var: str, before: int, step: str) -> str
     return found[-1].owner if found else None
 
 
-def _source_of(ctx: _Context, var: str, line: int, index: int, step: str) -> str:
-    upstream = _latest_step_definer(ctx, var, index, step)
+def _provider(ctx: _Context, var: str, before: int, step: str) -> str | None:
+    """Where a read of ``var`` at cell ``before`` comes from: the latest earlier step that
+    defines it, else the parameters, else setup; None when nothing provides it."""
+    upstream = _latest_step_definer(ctx, var, before, step)
     if upstream:
         return upstream
     if var in ctx.params:
         return PARAMETERS
-    if var in ctx.setup_names:
-        return SETUP
+    return SETUP if var in ctx.setup_names else None
+
+
+def _source_of(ctx: _Context, var: str, line: int, index: int, step: str) -> str:
+    source = _provider(ctx, var, index, step)
+    if source:
+        return source
     _report_unresolved(ctx, var, line, index, step, late=False)
     return "undefined"
 
 
 def _late_source(ctx: _Context, var: str, line: int, index: int, last: int, step: str) -> str:
-    upstream = _latest_step_definer(ctx, var, last + 1, step)
-    if upstream:
-        return upstream
-    if var in ctx.params:
-        return PARAMETERS
-    if var in ctx.setup_names:
-        return SETUP
+    source = _provider(ctx, var, last + 1, step)
+    if source:
+        return source
     if any(d.kind == "step" for d in ctx.definers.get(var, [])):
         return ""  # defined by a later step: fine for a function called later
     _report_unresolved(ctx, var, line, index, step, late=True)
