@@ -198,3 +198,14 @@ def test_recording_works_under_papermill(tmp_path):
     assert [c.type for c in suites["clean"]["loans_clean"].expectations] == [
         "expect_column_values_to_not_be_null"
     ]
+
+
+def test_notebook_found_the_way_jupyter_server_tells_the_kernel(tmp_path):
+    # Jupyter Server starts a notebook's kernel with JPY_SESSION_NAME=<folder>/<notebook>
+    path, nb = notebook(tmp_path, "%expect loans_clean: amount exists")
+    texts = run_cells(path, nb, env={"JUPYTER_PROMOTE_NOTEBOOK": "", "JPY_SESSION_NAME": path})
+    assert f"recorded under step 'clean' in {path}" in texts[-1]
+    suites = read_expectations(nbformat.read(path, as_version=4))
+    assert [c.type for c in suites["clean"]["loans_clean"].expectations] == [
+        "expect_column_to_exist"
+    ]
