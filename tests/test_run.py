@@ -358,7 +358,9 @@ def test_warn_gate_reports_and_the_run_completes(prefect_server, tmp_path):
     assert runs["gate:clean"].state.type.value == "COMPLETED"
     assert runs["report"].state.type.value == "COMPLETED"
     assert out["steps"][1]["checks"] == "0 passed, 1 failed (0 blocking)"
-    table = json.loads(quality_artifacts(prefect_server, out["flow_run_id"])["gate-warn-data-quality"].data)
+    table = json.loads(
+        quality_artifacts(prefect_server, out["flow_run_id"])["gate-warn-data-quality"].data
+    )
     assert [(r["variable"], r["level"], r["success"], r["observed"]) for r in table] == [
         ("loans_clean", "warn", False, "1 of 3 values below 0: -12.0")
     ]
