@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from jupyter_promote import cli_run
+from jupyter_promote import cli_promote, cli_run
 from jupyter_promote._startup import skip_unused_optional_imports
 from jupyter_promote._version import __version__
 from jupyter_promote.errors import PromoteError
@@ -115,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_run.add_run_options(check)
     check.set_defaults(func=_cmd_check)
     cli_run.register(sub)
+    cli_promote.register(sub)
 
     up = sub.add_parser(
         "up",

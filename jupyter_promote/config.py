@@ -34,6 +34,10 @@ class PromoteConfig(Configurable):
         help="Folder where each run's executed notebook is kept. Default: <state_dir>/runs"
     ).tag(config=True)
 
+    pipelines_dir = Unicode(
+        help="Folder of promoted releases (git-friendly). Default: <project_dir>/pipelines"
+    ).tag(config=True)
+
     prefect_api_url = Unicode(
         help="URL of an existing Prefect API (e.g. http://prefect.internal:4200/api). Empty: "
         "use PREFECT_API_URL, else the embedded stack started by `jupyter promote up`."
@@ -62,6 +66,10 @@ class PromoteConfig(Configurable):
     def _default_runs_dir(self) -> str:
         return str(Path(self.state_dir) / "runs")
 
+    @default("pipelines_dir")
+    def _default_pipelines_dir(self) -> str:
+        return str(Path(self.project_dir) / "pipelines")
+
     @default("prefect_api_url")
     def _default_prefect_api_url(self) -> str:
         return os.environ.get("JUPYTER_PROMOTE_PREFECT_API_URL", "")
@@ -70,6 +78,11 @@ class PromoteConfig(Configurable):
     def state_path(self) -> Path:
         """``state_dir`` as an absolute path."""
         return Path(self.state_dir).resolve()
+
+    @property
+    def pipelines_path(self) -> Path:
+        """``pipelines_dir`` as an absolute path."""
+        return Path(self.pipelines_dir).resolve()
 
     @property
     def runs_path(self) -> Path:

@@ -10,6 +10,7 @@ steps after it never run.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -76,8 +77,28 @@ class Caller:
 CALLER: ContextVar[Caller | None] = ContextVar("jupyter_promote_caller", default=None)
 
 
+def run_release(flow_file: str, parameters: dict[str, Any]) -> dict[str, Any] | State:
+    """Run a promoted release: the body of the generated ``flow.py`` of every release.
+
+    The release folder holds ``notebook.ipynb`` and ``manifest.yaml``; the deployment's
+    environment says where runs are kept (``JUPYTER_PROMOTE_RUNS_DIR``) and the kernel's
+    working directory (``JUPYTER_PROMOTE_WORKDIR``, default: the release folder).
+    """
+    release = Path(flow_file).resolve().parent
+    pipeline = release.parent.name
+    runs_dir = os.environ.get("JUPYTER_PROMOTE_RUNS_DIR") or str(release / "runs")
+    options = RunOptions(cwd=os.environ.get("JUPYTER_PROMOTE_WORKDIR") or str(release))
+    return run_pipeline(
+        str(release / "notebook.ipynb"), dict(parameters), options, runs_dir, pipeline=pipeline
+    )
+
+
 def run_pipeline(
-    notebook: str, parameters: dict[str, Any], options: RunOptions, runs_dir: str
+    notebook: str,
+    parameters: dict[str, Any],
+    options: RunOptions,
+    runs_dir: str,
+    pipeline: str | None = None,
 ) -> dict[str, Any] | State:
     """The body of the pipeline flow (call it inside a flow run).
 
@@ -92,6 +113,8 @@ def run_pipeline(
     if not spec.ok:
         raise PipelineInvalid(notebook, spec.errors)
     run = PipelineRun(spec, loaded.nb, parameters, options)
+    if pipeline:
+        run.report.pipeline = pipeline
     caller.report = run.report
     total = len(spec.order)
     try:

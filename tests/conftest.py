@@ -48,13 +48,16 @@ class PrefectServer:
 
 @pytest.fixture(scope="session")
 def prefect_server(tmp_path_factory):
-    """One real `prefect server start` on 127.0.0.1 (SQLite) for the whole session."""
+    """One real `prefect server start` on 127.0.0.1 (SQLite) and a process worker for the
+    whole session."""
     from jupyter_promote import stack
     from jupyter_promote.config import PromoteConfig
 
     project = tmp_path_factory.mktemp("prefect-project")
     config = PromoteConfig(project_dir=str(project), server_port=free_port())
-    state, _ = stack.up(config, worker=False)
+    # the scheduler checks every 2 s (default 60 s) so scheduled-run tests finish quickly
+    os.environ["PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS"] = "2"
+    state, _ = stack.up(config, worker=True)
     env = stack.prefect_env(config)
     os.environ.update(env)
     try:

@@ -264,10 +264,17 @@ def test_write_release_creates_every_file(tmp_path, loans):
     assert sorted(p.name for p in folder.iterdir()) == [
         "RUNBOOK.md",
         "expectations",
+        "flow.py",
         "manifest.yaml",
         "notebook.ipynb",
         "requirements.lock",
     ]
+    entrypoint = (folder / "flow.py").read_text()
+    compile(entrypoint, "flow.py", "exec")  # valid Python
+    assert "@flow(name='loans', persist_result=False, log_prints=False)" in entrypoint
+    assert "    as_of: str = '2026-11-01'," in entrypoint
+    assert "    min_score: int = 600," in entrypoint
+    assert "    max_allocation: float = 0.25," in entrypoint
 
     copy_nb = nbformat.read(folder / "notebook.ipynb", as_version=4)
     nbformat.validate(copy_nb)

@@ -2,7 +2,7 @@
 
 ``pipelines/NAME/VERSION/`` holds what a promotion produced: ``notebook.ipynb`` (no outputs),
 ``expectations/STEP.VARIABLE.json`` (Great Expectations suite JSON), ``manifest.yaml``,
-``RUNBOOK.md`` and ``requirements.lock`` (the deploy adapter later adds ``flow.py``). VERSION is
+``RUNBOOK.md``, ``requirements.lock`` and the generated Prefect entrypoint ``flow.py``. VERSION is
 a short hash of what defines the release (the notebook without outputs, its expectations, the
 promotion settings), so promoting unchanged content is a no-op. A folder is written under a
 temporary name and renamed into place, so readers never see half a release; only
@@ -33,6 +33,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from jupyter_promote._version import __version__
+from jupyter_promote.core.entrypoint import ENTRYPOINT_FILE, render_entrypoint
 from jupyter_promote.core.expectations import METADATA_KEY, read_expectations
 from jupyter_promote.core.files import atomic_write_text
 from jupyter_promote.core.promotion import PromotionSettings, Tier
@@ -423,6 +424,10 @@ def write_release(
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=target.parent))
     try:
         _fill(tmp, nb, manifest, environment_lock, runbook)
+        entrypoint = render_entrypoint(
+            spec, settings.name, version, manifest.jupyter_promote_version
+        )
+        _write(tmp / ENTRYPOINT_FILE, entrypoint)
         os.rename(tmp, target)
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,106 @@
+"""``jupyter promote promote`` and ``jupyter promote ls``: promotion from a terminal or CI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+
+def cmd_promote(args: argparse.Namespace) -> int:
+    """Check, dry-run, release and deploy a notebook; print version, deployment, next runs."""
+    from jupyter_promote import promote
+    from jupyter_promote.config import load_config
+
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+    given = {
+        "name": args.name,
+        "owner": args.owner,
+        "team": args.team,
+        "schedule": args.schedule,
+        "interval_seconds": args.interval,
+        "timezone": args.tz,
+        "sla": args.sla,
+        "tier": args.tier,
+        "consumers": args.consumer,
+        "reads": args.reads,
+        "writes": args.writes,
+        "work_pool": args.work_pool,
+        "notify": args.notify,
+    }
+    config = load_config(args.project_dir)
+    result = promote.promote(args.notebook, given, config, dry_run=not args.no_dry_run)
+    if args.json:
+        print(json.dumps(result.model_dump(), indent=2))
+        return 0
+    if result.unchanged:
+        print(f"{result.name}: release {result.version} is already deployed; nothing changed")
+    else:
+        print(f"Promoted {result.name}: release {result.version} (dry run {result.dry_run})")
+    print(f"Deployment: {result.deployment} ({result.ui_url})")
+    print(f"Schedule: {result.schedule}")
+    print("Next runs: " + ", ".join(result.next_runs) if result.next_runs else "Next runs: none")
+    print(f"Release: {result.release_dir}\nRunbook: {result.runbook}")
+    return 0
+
+
+def cmd_ls(args: argparse.Namespace) -> int:
+    """Promoted pipelines: owner, tier, schedule, version (from the releases folder)."""
+    from jupyter_promote.config import load_config
+    from jupyter_promote.core.release import current_release
+
+    config = load_config(args.project_dir)
+    root = config.pipelines_path
+    names = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    rows = [m for m in (current_release(root, n) for n in names) if m is not None]
+    if args.json:
+        print(json.dumps([m.model_dump(mode="json") for m in rows], indent=2))
+        return 0
+    if not rows:
+        print(f"no promoted pipelines under {root}", file=sys.stderr)
+        return 0
+    print(f"{'name':<24} {'owner':<24} {'tier':<9} {'schedule':<16} {'version':<13} deployed")
+    for m in rows:
+        schedule = m.schedule or (f"every {m.interval_seconds} s" if m.interval_seconds else "-")
+        print(
+            f"{m.name:<24} {m.owner:<24} {m.tier:<9} {schedule:<16} {m.version:<13}"
+            f" {'yes' if m.deployed else 'NO'}"
+        )
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``promote`` and ``ls`` to the ``jupyter promote`` parser."""
+    promote = sub.add_parser(
+        "promote",
+        help="promote a notebook to a scheduled Prefect deployment with an owner",
+        description="Check, dry-run in a fresh kernel, scan for secrets, write an immutable"
+        " release under the pipelines folder and create or move the Prefect deployment."
+        " Settings not given are taken from the notebook's last promotion.",
+    )
+    promote.add_argument("notebook", metavar="NOTEBOOK")
+    promote.add_argument("--name", help="pipeline name (lowercase slug)")
+    promote.add_argument("--owner", help="who answers for it (e-mail or user name): required")
+    promote.add_argument("--team", help="owning team")
+    promote.add_argument("--schedule", metavar="CRON", help='cron, e.g. "0 6 * * 1-5"')
+    promote.add_argument("--interval", type=int, metavar="SECONDS", help="or run every N seconds")
+    promote.add_argument("--tz", help="IANA timezone of schedule and SLA (default UTC)")
+    promote.add_argument("--sla", metavar="HH:MM", help="deadline by which a run must be done")
+    promote.add_argument("--tier", help="critical, high, normal or low")
+    promote.add_argument("--consumer", action="append", help="who uses the outputs (repeatable)")
+    promote.add_argument("--reads", action="append", help="data it reads (repeatable)")
+    promote.add_argument("--writes", action="append", help="data it writes (repeatable)")
+    promote.add_argument("--work-pool", help="Prefect work pool (default: the local one)")
+    promote.add_argument("--notify", help="notification channel")
+    promote.add_argument(
+        "--no-dry-run", action="store_true", help="skip the fresh-kernel dry run (recorded)"
+    )
+    promote.add_argument("--json", action="store_true", help="print the result as JSON")
+    promote.add_argument("--project-dir", help="project folder (default: current directory)")
+    promote.set_defaults(func=cmd_promote)
+
+    ls = sub.add_parser("ls", help="list promoted pipelines")
+    ls.add_argument("--json", action="store_true", help="print the manifests as JSON")
+    ls.add_argument("--project-dir", help="project folder (default: current directory)")
+    ls.set_defaults(func=cmd_ls)

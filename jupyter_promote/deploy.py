@@ -1,0 +1,188 @@
+"""Prefect deployments of releases: create or move, pause, resume, trigger, read.
+
+An adapter: imported only when promoting or managing pipelines. A pipeline's deployment is
+named after it and points at one release folder (its generated ``flow.py``); promoting a new
+version or rolling back moves it to another folder. Owner, team and tier travel as tags
+(Prefect OSS has no owner field), the runbook summary as the description, the release hash as
+the version.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from jupyter_promote.core.entrypoint import ENTRYPOINT_FILE, function_name
+from jupyter_promote.core.release import ReleaseManifest
+from jupyter_promote.errors import PrefectUnavailable, PromoteError
+
+MANAGED_TAG = "jupyter-promote"
+
+
+class DeploymentNotFound(PromoteError):
+    """No deployment of that pipeline exists on the Prefect server."""
+
+    http_status = 404
+
+
+@dataclass
+class DeploymentInfo:
+    """Where a pipeline is deployed."""
+
+    id: str
+    name: str  # "FLOW/DEPLOYMENT"
+    version: str
+    paused: bool
+
+
+def tags_for(manifest: ReleaseManifest) -> list[str]:
+    """``owner:…``, ``team:…``, ``tier:…`` and our marker tag."""
+    tags = [f"owner:{manifest.owner}", f"tier:{manifest.tier}", MANAGED_TAG]
+    return tags + ([f"team:{manifest.team}"] if manifest.team else [])
+
+
+def _schedules(manifest: ReleaseManifest) -> list[Any]:
+    from prefect.client.schemas.actions import DeploymentScheduleCreate
+    from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule
+
+    if manifest.schedule:
+        schedule: Any = CronSchedule(cron=manifest.schedule, timezone=manifest.timezone)
+    elif manifest.interval_seconds:
+        schedule = IntervalSchedule(
+            interval=timedelta(seconds=manifest.interval_seconds), timezone=manifest.timezone
+        )
+    else:
+        return []
+    return [DeploymentScheduleCreate(schedule=schedule, active=True)]
+
+
+def parameter_schema(release_dir: Path, pipeline: str) -> dict[str, Any]:
+    """The OpenAPI schema Prefect derives from the release's generated flow signature."""
+    from prefect.utilities.callables import parameter_schema as schema_of
+
+    entry = release_dir / ENTRYPOINT_FILE
+    spec = importlib.util.spec_from_file_location(f"_jp_release_{pipeline}", entry)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return schema_of(getattr(module, function_name(pipeline)).fn).model_dump()
+
+
+def upsert(
+    release_dir: Path,
+    manifest: ReleaseManifest,
+    description: str,
+    env: dict[str, str],
+) -> DeploymentInfo:
+    """Create the pipeline's deployment, or move the existing one to this release.
+
+    Args:
+        release_dir: The release folder (holds ``flow.py``).
+        manifest: The release manifest (schedule, owner, tier, work pool, version).
+        description: The runbook summary.
+        env: Environment for the flow-run processes (runs folder, working directory).
+
+    Raises:
+        PrefectUnavailable: the API cannot be reached.
+    """
+    schema = parameter_schema(release_dir, manifest.name)
+    with _client() as client:
+        flow_id = client.create_flow_from_name(manifest.name)
+        existing = _find(client, manifest.name)
+        deployment_id = client.create_deployment(
+            flow_id=flow_id,
+            name=manifest.name,
+            version=manifest.version,
+            schedules=_schedules(manifest),
+            parameter_openapi_schema=schema,
+            enforce_parameter_schema=True,
+            description=description,
+            work_pool_name=manifest.work_pool,
+            tags=tags_for(manifest),
+            path=str(release_dir),
+            entrypoint=f"{ENTRYPOINT_FILE}:{function_name(manifest.name)}",
+            pull_steps=[
+                {"prefect.deployments.steps.set_working_directory": {"directory": str(release_dir)}}
+            ],
+            job_variables={"env": env},
+            paused=existing.paused if existing else False,
+        )
+        if existing is not None:
+            _replace_schedules(client, deployment_id, manifest)
+        deployment = client.read_deployment(deployment_id)
+    return DeploymentInfo(
+        str(deployment.id), f"{manifest.name}/{manifest.name}", manifest.version, deployment.paused
+    )
+
+
+def _replace_schedules(client: Any, deployment_id: Any, manifest: ReleaseManifest) -> None:
+    for schedule in client.read_deployment_schedules(deployment_id):
+        client.delete_deployment_schedule(deployment_id, schedule.id)
+    wanted = _schedules(manifest)
+    if wanted:
+        client.create_deployment_schedules(deployment_id, [(s.schedule, s.active) for s in wanted])
+
+
+def _find(client: Any, name: str) -> Any:
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        return client.read_deployment_by_name(f"{name}/{name}")
+    except ObjectNotFound:
+        return None
+
+
+def _client() -> Any:
+    from prefect.client.orchestration import get_client
+
+    return get_client(sync_client=True)
+
+
+def read(name: str) -> Any:
+    """The deployment of pipeline ``name``.
+
+    Raises:
+        DeploymentNotFound: it was never deployed (or was deleted).
+    """
+    with _client() as client:
+        found = _find(client, name)
+    if found is None:
+        raise DeploymentNotFound(
+            f"pipeline {name!r} has no deployment on the Prefect server",
+            hint="promote it: jupyter promote promote NOTEBOOK --name " + name,
+        )
+    return found
+
+
+def set_paused(name: str, paused: bool) -> None:
+    """Pause or resume the pipeline's schedule (pausing also drops already-scheduled runs)."""
+    deployment = read(name)
+    with _client() as client:
+        if paused:
+            client.pause_deployment(deployment.id)
+        else:
+            client.resume_deployment(deployment.id)
+
+
+def trigger(name: str, parameters: dict[str, Any]) -> str:
+    """Start a run of the pipeline now; returns the flow run id."""
+    deployment = read(name)
+    with _client() as client:
+        run = client.create_flow_run_from_deployment(deployment.id, parameters=parameters)
+    return str(run.id)
+
+
+def check_reachable(api_url: str) -> None:
+    """Raise :class:`PrefectUnavailable` unless the API answers its health check."""
+    import httpx
+
+    try:
+        httpx.get(f"{api_url.rstrip('/')}/health", timeout=5).raise_for_status()
+    except httpx.HTTPError as exc:
+        raise PrefectUnavailable(
+            f"the Prefect API at {api_url} does not answer ({exc.__class__.__name__})",
+            hint="run `jupyter promote up` or set PREFECT_API_URL to a running server",
+        ) from None

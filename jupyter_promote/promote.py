@@ -1,0 +1,204 @@
+"""The promotion service: checks -> dry run -> immutable release -> Prefect deployment.
+
+Composes the pure core (checks, secrets scan, settings validation, release writing) with the
+kernel (dry run) and Prefect (deployment). Order matters for "nothing is lost": everything
+that can refuse runs before anything is written; the release is written before the deployment
+moves; a failed deployment leaves the release written but marked not deployed and the previous
+deployment untouched, and promoting again finishes the job.
+"""
+
+from __future__ import annotations
+
+import getpass
+import importlib.metadata
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from pydantic import BaseModel, Field
+
+from jupyter_promote.config import PromoteConfig
+from jupyter_promote.core.files import atomic_write_text
+from jupyter_promote.core.notebook import read_notebook
+from jupyter_promote.core.pipeline import analyze_notebook
+from jupyter_promote.core.promotion import (
+    PromotionSettings,
+    describe_schedule,
+    next_runs,
+    read_promotion,
+    validate_settings,
+    write_promotion,
+)
+from jupyter_promote.core.release import (
+    current_release,
+    mark_deployed,
+    pipeline_lock,
+    set_current,
+    write_release,
+)
+from jupyter_promote.core.runbook import runbook_summary
+from jupyter_promote.core.secrets import scan_notebook, secrets_error
+from jupyter_promote.errors import PipelineInvalid, PromoteError
+
+
+class DryRunFailed(PromoteError):
+    """The fresh-kernel dry run failed: nothing was written."""
+
+    http_status = 422
+
+
+class DeployFailed(PromoteError):
+    """The release was written but the deployment could not be created or moved."""
+
+    http_status = 502
+
+
+class PromoteResult(BaseModel):
+    """What a promotion did."""
+
+    name: str = Field(description="Pipeline (and deployment) name.")
+    version: str = Field(description="Release version: short hash of what defines it.")
+    unchanged: bool = Field(description="True when this exact release was already deployed.")
+    release_dir: str = Field(description="Folder of the release.")
+    runbook: str = Field(description="Path of the release's RUNBOOK.md.")
+    deployment: str = Field(description="Prefect deployment name, FLOW/DEPLOYMENT.")
+    deployment_id: str = Field(description="Prefect deployment id.")
+    schedule: str = Field(description="The schedule in words.")
+    next_runs: list[str] = Field(description="The next three run times (ISO, with offset).")
+    ui_url: str = Field(description="The deployment in the Prefect UI.")
+    dry_run: str = Field(description="'passed' or 'skipped (--no-dry-run)'.")
+
+
+def settings_for(path: str | Path, given: dict[str, Any]) -> PromotionSettings:
+    """The notebook's last promotion form, overridden by what is given, validated."""
+    previous = read_promotion(read_notebook(path).nb)
+    data = previous.model_dump() if previous else {}
+    data.update({k: v for k, v in given.items() if v not in (None, [], "")})
+    return validate_settings(data)
+
+
+def promote(
+    path: str | Path,
+    given: dict[str, Any],
+    config: PromoteConfig,
+    *,
+    dry_run: bool = True,
+    promoted_by: str | None = None,
+) -> PromoteResult:
+    """Promote a notebook: see the module docstring for the order of things.
+
+    Raises:
+        PromotionInvalid, PipelineInvalid, SecretsFound, DryRunFailed: nothing was written.
+        NoPrefectServer / PrefectUnavailable: nothing was written.
+        ReleaseBusy: another promotion of the same pipeline holds the lock.
+        DeployFailed: the release is written (not deployed); promote again to finish.
+    """
+    from jupyter_promote import deploy, stack
+
+    loaded = read_notebook(path)
+    spec = analyze_notebook(loaded.nb, str(path))
+    if not spec.ok:
+        raise PipelineInvalid(str(path), spec.errors)
+    settings = settings_for(path, given)
+    findings = scan_notebook(loaded.nb)
+    if findings:
+        raise secrets_error(findings)
+    env = stack.prefect_env(config)
+    deploy.check_reachable(env["PREFECT_API_URL"])
+    dry = _dry_run(path) if dry_run else "skipped (--no-dry-run)"
+    os.environ.update(env)
+    with pipeline_lock(config.pipelines_path, settings.name):
+        return _release_and_deploy(path, loaded.nb, spec, settings, config, env, dry, promoted_by)
+
+
+def _dry_run(path: str | Path) -> str:
+    from jupyter_promote import service
+    from jupyter_promote.runner import RunOptions
+
+    _, report = service.dry_run(path, RunOptions())
+    if not report.ok:
+        raise DryRunFailed(
+            f"the dry run in a fresh kernel failed: {report.error}",
+            hint="fix the notebook (see `jupyter promote check --execute`), or skip the dry run"
+            " with --no-dry-run (recorded in the release)",
+        )
+    return "passed"
+
+
+def _release_and_deploy(
+    path: str | Path,
+    nb: nbformat.NotebookNode,
+    spec: Any,
+    settings: PromotionSettings,
+    config: PromoteConfig,
+    env: dict[str, str],
+    dry: str,
+    promoted_by: str | None,
+) -> PromoteResult:
+    from jupyter_promote import deploy
+
+    current = current_release(config.pipelines_path, settings.name)
+    folder, manifest, created = write_release(
+        config.pipelines_path,
+        nb,
+        spec,
+        settings,
+        promoted_by=promoted_by or getpass.getuser(),
+        promoted_at=datetime.now(timezone.utc),
+        dry_run=dry,
+        environment_lock=_environment_lock(),
+        schedule_text=describe_schedule(settings),
+    )
+    unchanged = not created and current is not None and current.version == manifest.version
+    try:
+        info = deploy.upsert(
+            folder,
+            manifest,
+            runbook_summary(spec, settings),
+            {
+                "JUPYTER_PROMOTE_RUNS_DIR": str(config.runs_path),
+                "JUPYTER_PROMOTE_WORKDIR": str(Path(path).resolve().parent),
+            },
+        )
+    except Exception as exc:
+        raise DeployFailed(
+            f"release {manifest.version} of {settings.name!r} is written to {folder} but the"
+            f" deployment could not be updated ({type(exc).__name__}: {exc}); the previous"
+            " deployment is unchanged",
+            hint="check the Prefect server (`jupyter promote status`), then promote again to"
+            " finish",
+        ) from None
+    mark_deployed(folder, info.id)
+    set_current(config.pipelines_path, settings.name, manifest.version)
+    _remember(path, settings)
+    ui = (env.get("PREFECT_UI_URL") or env["PREFECT_API_URL"].removesuffix("/api")).rstrip("/")
+    return PromoteResult(
+        name=settings.name,
+        version=manifest.version,
+        unchanged=unchanged,
+        release_dir=str(folder),
+        runbook=str(folder / "RUNBOOK.md"),
+        deployment=info.name,
+        deployment_id=info.id,
+        schedule=describe_schedule(settings),
+        next_runs=[t.isoformat() for t in next_runs(settings)],
+        ui_url=f"{ui}/deployments/deployment/{info.id}",
+        dry_run=dry,
+    )
+
+
+def _remember(path: str | Path, settings: PromotionSettings) -> None:
+    """Keep the form in the notebook's metadata so re-promoting is one click."""
+    nb = nbformat.read(str(path), as_version=4)
+    if read_promotion(nb) != settings:
+        write_promotion(nb, settings)
+        atomic_write_text(path, nbformat.writes(nb))
+
+
+def _environment_lock() -> list[str]:
+    found = {
+        (d.metadata["Name"] or "").lower(): d.version for d in importlib.metadata.distributions()
+    }
+    return [f"{name}=={version}" for name, version in sorted(found.items()) if name]

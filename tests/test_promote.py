@@ -1,0 +1,164 @@
+"""`jupyter promote promote` against a real Prefect server and worker: the release, the
+deployment's schedule/tags/version/parameter schema, scheduled runs, no-ops, new versions,
+and every refusal leaving nothing written."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+from runcli import ROOT, promote
+
+pytestmark = pytest.mark.prefect
+
+LOANS = ROOT / "example_notebooks" / "loans.ipynb"
+FORM = [
+    "--name", "loan-allocation", "--owner", "ana@bank.example", "--team", "capital-markets",
+    "--schedule", "0 6 * * 1-5", "--tz", "America/New_York", "--sla", "17:00",
+    "--tier", "critical", "--consumer", "regulatory-tape", "--consumer", "ops-dashboard",
+]  # fmt: skip
+
+
+def project_with_loans(tmp_path, name="loans.ipynb"):
+    shutil.copy(LOANS, tmp_path / name)
+    return tmp_path / name
+
+
+def promote_json(server, path, *args, project, expect_ok=True):
+    result = promote(
+        "promote", str(path), "--json", "--project-dir", str(project), *args, env=server.env
+    )
+    if expect_ok:
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+    return result
+
+
+def deployment(server, name):
+    with server.client() as client:
+        return client.read_deployment_by_name(f"{name}/{name}")
+
+
+def test_promote_creates_release_and_scheduled_deployment(prefect_server, tmp_path):
+    path = project_with_loans(tmp_path)
+    out = promote_json(prefect_server, path, *FORM, "--no-dry-run", project=tmp_path)
+    assert out["schedule"] == "at 06:00, Monday to Friday, America/New_York"
+    assert len(out["next_runs"]) == 3 and out["next_runs"][0].endswith("T06:00:00-05:00")
+    release = Path(out["release_dir"])
+    assert release == tmp_path / "pipelines" / "loan-allocation" / out["version"]
+    manifest = yaml.safe_load((release / "manifest.yaml").read_text())
+    assert (manifest["owner"], manifest["tier"], manifest["sla"]) == (
+        "ana@bank.example",
+        "critical",
+        "17:00",
+    )
+    assert manifest["consumers"] == ["regulatory-tape", "ops-dashboard"]
+    assert manifest["deployed"] is True and manifest["dry_run"] == "skipped (--no-dry-run)"
+    d = deployment(prefect_server, "loan-allocation")
+    assert d.version == out["version"]
+    assert set(d.tags) >= {"owner:ana@bank.example", "team:capital-markets", "tier:critical"}
+    assert "ana@bank.example" in d.description
+    assert d.work_pool_name == "jupyter-promote"
+    [schedule] = d.schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == (
+        "0 6 * * 1-5",
+        "America/New_York",
+    )
+    props = d.parameter_openapi_schema["properties"]
+    assert props["min_score"]["type"] == "integer" and props["min_score"]["default"] == 600
+    assert props["as_of"]["type"] == "string"
+    assert props["max_allocation"]["type"] == "number"
+    assert d.enforce_parameter_schema is True
+    # the form is remembered in the notebook: re-promoting needs no options
+    again = promote_json(prefect_server, path, "--no-dry-run", project=tmp_path)
+    assert again["unchanged"] is True and again["version"] == out["version"]
+    versions = [p for p in (tmp_path / "pipelines" / "loan-allocation").iterdir() if p.is_dir()]
+    assert [v.name for v in versions] == [out["version"]]
+
+
+def test_changed_cell_is_a_new_version_and_moves_the_deployment(prefect_server, tmp_path):
+    path = project_with_loans(tmp_path, "moving.ipynb")
+    form = ["--name", "moving", "--owner", "ana", "--interval", "3600"]
+    first = promote_json(prefect_server, path, *form, "--no-dry-run", project=tmp_path)
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[3].source += "\n# tuned"
+    nbformat.write(nb, path)
+    second = promote_json(prefect_server, path, "--no-dry-run", project=tmp_path)
+    assert second["version"] != first["version"] and second["unchanged"] is False
+    d = deployment(prefect_server, "moving")
+    assert d.version == second["version"]
+    assert d.path == second["release_dir"]
+    assert Path(first["release_dir"]).is_dir()  # the old release is kept, immutable
+
+
+def test_scheduled_runs_fire_and_complete_step_by_step(prefect_server, tmp_path):
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
+    path = project_with_loans(tmp_path, "every.ipynb")
+    out = promote_json(
+        prefect_server, path, "--name", "every-few-seconds", "--owner", "ops",
+        "--interval", "5", "--no-dry-run", project=tmp_path,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    done = None
+    while done is None and time.monotonic() < deadline:
+        with prefect_server.client() as client:
+            runs = client.read_flow_runs(
+                deployment_filter=DeploymentFilter(
+                    id=DeploymentFilterId(any_=[out["deployment_id"]])
+                )
+            )
+        done = next((r for r in runs if r.state and r.state.is_final()), None)
+        time.sleep(2)
+    with prefect_server.client() as client:
+        client.pause_deployment(out["deployment_id"])
+    assert done is not None, "no scheduled run finished within 120 s"
+    assert done.state.type.value == "COMPLETED", done.state.message
+    from test_run import quality_artifacts, task_runs
+
+    names = set(task_runs(prefect_server, done.id))
+    assert {"setup", "load", "clean", "gate:clean", "features", "allocation"} <= names
+    assert "every-few-seconds-data-quality" in quality_artifacts(prefect_server, done.id)
+
+
+def test_secrets_are_refused_and_nothing_is_written(prefect_server, tmp_path):
+    path = project_with_loans(tmp_path, "leaky.ipynb")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[3].source += '\naws_secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"'
+    nbformat.write(nb, path)
+    result = promote_json(
+        prefect_server, path, "--name", "leaky", "--owner", "ana", project=tmp_path,
+        expect_ok=False,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "cell 4, line" in result.stderr and "Secret" in result.stderr
+    assert not (tmp_path / "pipelines").exists()
+
+
+def test_missing_owner_is_refused(prefect_server, tmp_path):
+    path = project_with_loans(tmp_path, "nobody.ipynb")
+    result = promote_json(
+        prefect_server, path, "--name", "nobody", project=tmp_path, expect_ok=False
+    )
+    assert result.returncode == 1
+    assert "owner" in result.stderr and "required" in result.stderr
+    assert not (tmp_path / "pipelines").exists()
+
+
+def test_unreachable_server_writes_nothing(tmp_path):
+    from conftest import free_port
+
+    path = project_with_loans(tmp_path, "offline.ipynb")
+    url = f"http://127.0.0.1:{free_port()}/api"
+    result = promote(
+        "promote", str(path), "--name", "offline", "--owner", "ana", "--project-dir",
+        str(tmp_path), env={"PREFECT_API_URL": url},
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert f"the Prefect API at {url} does not answer" in result.stderr
+    assert not (tmp_path / "pipelines").exists()
