@@ -116,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=_cmd_check)
     cli_run.register(sub)
     cli_promote.register(sub)
+    cli_promote.register_manage(sub)
 
     up = sub.add_parser(
         "up",

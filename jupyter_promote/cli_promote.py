@@ -104,3 +104,61 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ls.add_argument("--json", action="store_true", help="print the manifests as JSON")
     ls.add_argument("--project-dir", help="project folder (default: current directory)")
     ls.set_defaults(func=cmd_ls)
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    """Move the deployment back to an earlier release."""
+    from jupyter_promote import promote
+    from jupyter_promote.config import load_config
+
+    result = promote.rollback(args.name, load_config(args.project_dir), args.version)
+    print(f"{result.name}: deployment now runs release {result.version} ({result.ui_url})")
+    return 0
+
+
+def cmd_pause(args: argparse.Namespace) -> int:
+    """Pause or resume the pipeline's schedule."""
+    from jupyter_promote import deploy, stack
+    from jupyter_promote.config import load_config
+
+    os.environ.update(stack.prefect_env(load_config(args.project_dir)))
+    deploy.set_paused(args.name, args.command == "pause")
+    print(f"{args.name}: schedule {'paused' if args.command == 'pause' else 'resumed'}")
+    return 0
+
+
+def cmd_trigger(args: argparse.Namespace) -> int:
+    """Start a run of the deployment now."""
+    from jupyter_promote import deploy, stack
+    from jupyter_promote.config import load_config
+    from jupyter_promote.core.run_input import parse_assignments
+
+    os.environ.update(stack.prefect_env(load_config(args.project_dir)))
+    values = {k: _json_or_text(v) for k, v in parse_assignments(args.param or []).items()}
+    print(f"{args.name}: started flow run {deploy.trigger(args.name, values)}")
+    return 0
+
+
+def _json_or_text(text: str) -> object:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def register_manage(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``rollback``, ``pause``, ``resume`` and ``trigger``."""
+    rollback = sub.add_parser("rollback", help="move a deployment back to an earlier release")
+    rollback.add_argument("name")
+    rollback.add_argument("version", nargs="?", help="release version (default: the previous)")
+    rollback.set_defaults(func=cmd_rollback)
+    for verb, text in (("pause", "pause a pipeline's schedule"), ("resume", "resume it")):
+        parser = sub.add_parser(verb, help=text)
+        parser.add_argument("name")
+        parser.set_defaults(func=cmd_pause)
+    trigger = sub.add_parser("trigger", help="run a promoted pipeline now")
+    trigger.add_argument("name")
+    trigger.add_argument("-p", "--param", action="append", metavar="NAME=VALUE")
+    trigger.set_defaults(func=cmd_trigger)
+    for parser in (rollback, trigger, *(sub.choices[v] for v in ("pause", "resume"))):
+        parser.add_argument("--project-dir", help="project folder (default: current directory)")

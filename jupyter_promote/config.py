@@ -80,6 +80,11 @@ class PromoteConfig(Configurable):
         return Path(self.state_dir).resolve()
 
     @property
+    def project_path(self) -> Path:
+        """``project_dir`` as an absolute path."""
+        return Path(self.project_dir).resolve()
+
+    @property
     def pipelines_path(self) -> Path:
         """``pipelines_dir`` as an absolute path."""
         return Path(self.pipelines_dir).resolve()

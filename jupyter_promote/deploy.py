@@ -169,9 +169,18 @@ def set_paused(name: str, paused: bool) -> None:
 
 def trigger(name: str, parameters: dict[str, Any]) -> str:
     """Start a run of the pipeline now; returns the flow run id."""
+    from prefect.exceptions import PrefectHTTPStatusError
+
     deployment = read(name)
-    with _client() as client:
-        run = client.create_flow_run_from_deployment(deployment.id, parameters=parameters)
+    try:
+        with _client() as client:
+            run = client.create_flow_run_from_deployment(deployment.id, parameters=parameters)
+    except PrefectHTTPStatusError as exc:
+        detail = exc.response.json().get("detail", str(exc)) if exc.response else str(exc)
+        raise PromoteError(
+            f"Prefect refused the run of {name!r}: {detail}",
+            hint="pass parameters of the types the notebook declares (see RUNBOOK.md)",
+        ) from None
     return str(run.id)
 
 

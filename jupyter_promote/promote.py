@@ -98,7 +98,7 @@ def promote(
     from jupyter_promote import deploy, stack
 
     loaded = read_notebook(path)
-    spec = analyze_notebook(loaded.nb, str(path))
+    spec = analyze_notebook(loaded.nb, _project_relative(path, config))
     if not spec.ok:
         raise PipelineInvalid(str(path), spec.errors)
     settings = settings_for(path, given)
@@ -157,10 +157,7 @@ def _release_and_deploy(
             folder,
             manifest,
             runbook_summary(spec, settings),
-            {
-                "JUPYTER_PROMOTE_RUNS_DIR": str(config.runs_path),
-                "JUPYTER_PROMOTE_WORKDIR": str(Path(path).resolve().parent),
-            },
+            _deploy_env(config, manifest),
         )
     except Exception as exc:
         raise DeployFailed(
@@ -202,3 +199,79 @@ def _environment_lock() -> list[str]:
         (d.metadata["Name"] or "").lower(): d.version for d in importlib.metadata.distributions()
     }
     return [f"{name}=={version}" for name, version in sorted(found.items()) if name]
+
+
+class NothingToRollBackTo(PromoteError):
+    """There is no earlier release to move the deployment to."""
+
+    http_status = 409
+
+
+def rollback(name: str, config: PromoteConfig, version: str | None = None) -> PromoteResult:
+    """Move the pipeline's deployment to an earlier release (default: the one before current).
+
+    Raises:
+        ReleaseNotFound: that version was never released.
+        NothingToRollBackTo: only one release exists.
+        DeploymentNotFound / PrefectUnavailable: the deployment cannot be moved.
+    """
+    from jupyter_promote import deploy, stack
+    from jupyter_promote.core.release import list_releases, read_release, release_dir
+
+    env = stack.prefect_env(config)
+    deploy.check_reachable(env["PREFECT_API_URL"])
+    os.environ.update(env)
+    with pipeline_lock(config.pipelines_path, name):
+        current = current_release(config.pipelines_path, name)
+        if version is None:
+            older = [
+                m
+                for m in list_releases(config.pipelines_path, name)
+                if current is None or m.promoted_at < current.promoted_at
+            ]
+            if not older:
+                raise NothingToRollBackTo(
+                    f"pipeline {name!r} has no release older than the current one",
+                    hint="see `jupyter promote show " + name + "` for its releases",
+                )
+            target = older[-1]
+        else:
+            target = read_release(config.pipelines_path, name, version)
+        folder = release_dir(config.pipelines_path, name, target.version)
+        description = deploy.read(name).description or ""
+        info = deploy.upsert(folder, target, description, _deploy_env(config, target))
+        mark_deployed(folder, info.id)
+        set_current(config.pipelines_path, name, target.version)
+    settings = PromotionSettings(**{k: getattr(target, k) for k in PromotionSettings.model_fields})
+    ui = (env.get("PREFECT_UI_URL") or env["PREFECT_API_URL"].removesuffix("/api")).rstrip("/")
+    return PromoteResult(
+        name=name,
+        version=target.version,
+        unchanged=current is not None and current.version == target.version,
+        release_dir=str(folder),
+        runbook=str(folder / "RUNBOOK.md"),
+        deployment=info.name,
+        deployment_id=info.id,
+        schedule=describe_schedule(settings),
+        next_runs=[t.isoformat() for t in next_runs(settings)],
+        ui_url=f"{ui}/deployments/deployment/{info.id}",
+        dry_run=target.dry_run,
+    )
+
+
+def _deploy_env(config: PromoteConfig, manifest: Any) -> dict[str, str]:
+    source = Path(manifest.source_notebook)
+    workdir = source.parent if source.is_absolute() else config.project_path / source.parent
+    return {
+        "JUPYTER_PROMOTE_RUNS_DIR": str(config.runs_path),
+        "JUPYTER_PROMOTE_WORKDIR": str(workdir),
+    }
+
+
+def _project_relative(path: str | Path, config: PromoteConfig) -> str:
+    """The notebook's path relative to the project (portable in a git-tracked manifest)."""
+    resolved = Path(path).resolve()
+    try:
+        return str(resolved.relative_to(config.project_path))
+    except ValueError:
+        return str(resolved)

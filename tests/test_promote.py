@@ -162,3 +162,42 @@ def test_unreachable_server_writes_nothing(tmp_path):
     assert result.returncode == 1
     assert f"the Prefect API at {url} does not answer" in result.stderr
     assert not (tmp_path / "pipelines").exists()
+
+
+def test_rollback_pause_resume_and_trigger(prefect_server, tmp_path):
+    path = project_with_loans(tmp_path, "manage.ipynb")
+    form = ["--name", "manage", "--owner", "ana", "--interval", "3600"]
+    first = promote_json(prefect_server, path, *form, "--no-dry-run", project=tmp_path)
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[3].source += "\n# second version"
+    nbformat.write(nb, path)
+    second = promote_json(prefect_server, path, "--no-dry-run", project=tmp_path)
+    env, project = prefect_server.env, ["--project-dir", str(tmp_path)]
+
+    back = promote("rollback", "manage", *project, env=env)
+    assert back.returncode == 0, back.stderr
+    assert f"deployment now runs release {first['version']}" in back.stdout
+    assert deployment(prefect_server, "manage").version == first["version"]
+    assert (tmp_path / "pipelines" / "manage" / "CURRENT").read_text().strip() == first["version"]
+    forward = promote("rollback", "manage", second["version"], *project, env=env)
+    assert forward.returncode == 0, forward.stderr
+    assert deployment(prefect_server, "manage").version == second["version"]
+    unknown = promote("rollback", "manage", "0123456789ab", *project, env=env)
+    assert unknown.returncode == 1 and first["version"] in unknown.stderr
+
+    assert promote("pause", "manage", *project, env=env).returncode == 0
+    assert deployment(prefect_server, "manage").paused is True
+    assert promote("resume", "manage", *project, env=env).returncode == 0
+    assert deployment(prefect_server, "manage").paused is False
+
+    started = promote("trigger", "manage", "-p", "min_score=700", *project, env=env)
+    assert started.returncode == 0, started.stderr
+    run_id = started.stdout.strip().rsplit(" ", 1)[-1]
+    with prefect_server.client() as client:
+        run = client.read_flow_run(run_id)
+    assert run.parameters["min_score"] == 700
+    refused = promote("trigger", "manage", "-p", "min_score=lots", *project, env=env)
+    assert refused.returncode == 1
+    assert "Prefect refused the run of 'manage'" in refused.stderr
+    missing = promote("pause", "nope", *project, env=env)
+    assert missing.returncode == 1 and "has no deployment" in missing.stderr
