@@ -117,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_run.register(sub)
     cli_promote.register(sub)
     cli_promote.register_manage(sub)
+    cli_promote.register_show(sub)
 
     up = sub.add_parser(
         "up",

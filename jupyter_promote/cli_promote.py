@@ -162,3 +162,38 @@ def register_manage(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     trigger.set_defaults(func=cmd_trigger)
     for parser in (rollback, trigger, *(sub.choices[v] for v in ("pause", "resume"))):
         parser.add_argument("--project-dir", help="project folder (default: current directory)")
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Manifest, releases and recent runs of one pipeline."""
+    from jupyter_promote import promote
+    from jupyter_promote.config import load_config
+
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+    found = promote.show(args.name, load_config(args.project_dir))
+    if args.json:
+        print(json.dumps(found, indent=2))
+        return 0
+    m = found["manifest"]
+    keys = ("name", "version", "owner", "team", "tier", "schedule", "interval_seconds",
+            "timezone", "sla", "consumers", "work_pool", "dry_run", "deployed")  # fmt: skip
+    for key in keys:
+        print(f"{key + ':':<18} {m.get(key)}")
+    print("releases:")
+    for r in found["releases"]:
+        mark = "*" if r["current"] else " "
+        print(f"  {mark} {r['version']}  {r['promoted_at']}  by {r['promoted_by']}")
+    runs = found["recent_runs"]
+    print("recent runs:" + (f" {runs}" if isinstance(runs, str) else ""))
+    for r in runs if isinstance(runs, list) else []:
+        print(f"    {r['expected_start']}  {r['state']:<10} {r['flow_run']}  {r['message']}")
+    return 0
+
+
+def register_show(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``show``."""
+    show = sub.add_parser("show", help="a promoted pipeline: manifest, releases, recent runs")
+    show.add_argument("name")
+    show.add_argument("--json", action="store_true", help="print it as JSON")
+    show.add_argument("--project-dir", help="project folder (default: current directory)")
+    show.set_defaults(func=cmd_show)

@@ -9,7 +9,10 @@ the version.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -135,10 +138,16 @@ def _find(client: Any, name: str) -> Any:
         return None
 
 
-def _client() -> Any:
+@contextlib.contextmanager
+def _client() -> Iterator[Any]:
+    """A Prefect client for the API in ``PREFECT_API_URL`` now, even when Prefect was imported
+    earlier in this process with another URL (a long-lived kernel or server)."""
     from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    return get_client(sync_client=True)
+    url = os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value()
+    with temporary_settings(updates={PREFECT_API_URL: url}), get_client(sync_client=True) as client:
+        yield client
 
 
 def read(name: str) -> Any:
@@ -195,3 +204,27 @@ def check_reachable(api_url: str) -> None:
             f"the Prefect API at {api_url} does not answer ({exc.__class__.__name__})",
             hint="run `jupyter promote up` or set PREFECT_API_URL to a running server",
         ) from None
+
+
+def recent_runs(name: str, limit: int = 5) -> list[dict[str, Any]]:
+    """The deployment's latest flow runs: name, state, start time, state message."""
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    deployment = read(name)
+    with _client() as client:
+        runs = client.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id])),
+            sort=FlowRunSort.EXPECTED_START_TIME_DESC,
+            limit=limit,
+        )
+    return [
+        {
+            "flow_run": r.name,
+            "id": str(r.id),
+            "state": r.state.type.value if r.state else "UNKNOWN",
+            "expected_start": r.expected_start_time.isoformat() if r.expected_start_time else None,
+            "message": (r.state.message or "") if r.state else "",
+        }
+        for r in runs
+    ]

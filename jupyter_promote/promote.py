@@ -275,3 +275,45 @@ def _project_relative(path: str | Path, config: PromoteConfig) -> str:
         return str(resolved.relative_to(config.project_path))
     except ValueError:
         return str(resolved)
+
+
+def show(name: str, config: PromoteConfig, runs: int = 5) -> dict[str, Any]:
+    """The pipeline's current manifest, its releases, and its latest runs (when Prefect is up).
+
+    Raises:
+        ReleaseNotFound: nothing was ever promoted under that name.
+    """
+    from jupyter_promote.core.release import ReleaseNotFound, list_releases
+
+    releases = list_releases(config.pipelines_path, name)
+    current = current_release(config.pipelines_path, name)
+    if not releases:
+        raise ReleaseNotFound(
+            f"no pipeline {name!r} under {config.pipelines_path}",
+            hint="see `jupyter promote ls` for the promoted pipelines",
+        )
+    return {
+        "manifest": (current or releases[-1]).model_dump(mode="json"),
+        "releases": [
+            {
+                "version": m.version,
+                "promoted_at": m.promoted_at,
+                "promoted_by": m.promoted_by,
+                "current": current is not None and m.version == current.version,
+            }
+            for m in releases
+        ],
+        "recent_runs": _recent_runs(name, config, runs),
+    }
+
+
+def _recent_runs(name: str, config: PromoteConfig, limit: int) -> list[dict[str, Any]] | str:
+    from jupyter_promote import deploy, stack
+
+    try:
+        env = stack.prefect_env(config)
+        deploy.check_reachable(env["PREFECT_API_URL"])
+    except PromoteError as exc:
+        return f"unknown: {exc.message}"
+    os.environ.update(env)
+    return deploy.recent_runs(name, limit)

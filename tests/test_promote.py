@@ -5,6 +5,7 @@ and every refusal leaving nothing written."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from pathlib import Path
@@ -201,3 +202,111 @@ def test_rollback_pause_resume_and_trigger(prefect_server, tmp_path):
     assert "Prefect refused the run of 'manage'" in refused.stderr
     missing = promote("pause", "nope", *project, env=env)
     assert missing.returncode == 1 and "has no deployment" in missing.stderr
+
+
+def test_show_lists_manifest_releases_and_runs(prefect_server, tmp_path):
+    path = project_with_loans(tmp_path, "shown.ipynb")
+    out = promote_json(
+        prefect_server, path, "--name", "shown", "--owner", "ana", "--interval", "3600",
+        "--no-dry-run", project=tmp_path,
+    )  # fmt: skip
+    promote("trigger", "shown", "--project-dir", str(tmp_path), env=prefect_server.env)
+    result = promote(
+        "show", "shown", "--json", "--project-dir", str(tmp_path), env=prefect_server.env
+    )
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found["manifest"]["owner"] == "ana" and found["manifest"]["version"] == out["version"]
+    assert [r["current"] for r in found["releases"]] == [True]
+    assert found["recent_runs"] and found["recent_runs"][0]["state"] in (
+        "SCHEDULED", "PENDING", "RUNNING", "COMPLETED",
+    )  # fmt: skip
+    text = promote("show", "shown", "--project-dir", str(tmp_path), env=prefect_server.env)
+    assert f"* {out['version']}" in text.stdout
+    assert "owner:             ana" in text.stdout.splitlines()
+    missing = promote("show", "nope", "--project-dir", str(tmp_path), env=prefect_server.env)
+    assert missing.returncode == 1 and "no pipeline 'nope'" in missing.stderr
+
+
+def test_concurrent_promotions_of_one_pipeline_end_consistent(prefect_server, tmp_path):
+    import os
+    import subprocess
+
+    from runcli import JUPYTER
+
+    path = project_with_loans(tmp_path, "twice.ipynb")
+    cmd = [
+        str(JUPYTER), "promote", "promote", str(path), "--name", "twice", "--owner", "ana",
+        "--interval", "3600", "--no-dry-run", "--json", "--project-dir", str(tmp_path),
+    ]  # fmt: skip
+    env = {**os.environ, **prefect_server.env}
+    procs = [
+        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        for _ in range(2)
+    ]
+    results = [p.communicate(timeout=240) for p in procs]
+    codes = [p.returncode for p in procs]
+    assert codes.count(0) >= 1, results
+    for (_out, err), code in zip(results, codes, strict=True):
+        if code:  # the loser waited for the lock or was told the pipeline is busy
+            assert "another promotion of twice is in progress" in err
+    folder = tmp_path / "pipelines" / "twice"
+    versions = [p for p in folder.iterdir() if p.is_dir()]
+    assert len(versions) == 1 and not [p for p in folder.iterdir() if p.name.startswith(".tmp")]
+    manifest = yaml.safe_load((versions[0] / "manifest.yaml").read_text())
+    assert manifest["deployed"] is True
+    assert deployment(prefect_server, "twice").version == versions[0].name
+
+
+def test_server_lost_before_the_deployment_step(tmp_path, monkeypatch):
+    """The release stays written but not deployed, the old deployment is untouched, and
+    promoting again once the server is back finishes the job."""
+    from conftest import free_port
+
+    from jupyter_promote import promote as service
+    from jupyter_promote import stack
+    from jupyter_promote.config import PromoteConfig
+    from jupyter_promote.core import release
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    config = PromoteConfig(project_dir=str(tmp_path), server_port=free_port())
+    stack.up(config, worker=False)
+    try:
+        path = project_with_loans(tmp_path, "fragile.ipynb")
+        form = {"name": "fragile", "owner": "ana", "interval_seconds": 3600}
+        first = service.promote(path, form, config, dry_run=False)
+        nb = nbformat.read(path, as_version=4)
+        nb.cells[3].source += "\n# v2"
+        nbformat.write(nb, path)
+        real_write = release.write_release
+
+        def write_then_lose_server(*args, **kwargs):
+            written = real_write(*args, **kwargs)
+            stack.down(config)  # the server goes away between the release and the deployment
+            return written
+
+        monkeypatch.setattr(service, "write_release", write_then_lose_server)
+        with pytest.raises(service.DeployFailed) as info:
+            service.promote(path, {}, config, dry_run=False)
+        assert "is written to" in info.value.render() and "previous deployment is unchanged" in (
+            info.value.render()
+        )
+        monkeypatch.setattr(service, "write_release", real_write)
+        v2 = [p for p in (tmp_path / "pipelines" / "fragile").iterdir()
+              if p.is_dir() and p.name != first.version]  # fmt: skip
+        assert len(v2) == 1
+        assert yaml.safe_load((v2[0] / "manifest.yaml").read_text())["deployed"] is False
+        assert release.current_release(tmp_path / "pipelines", "fragile").version == first.version
+
+        config.server_port = free_port()
+        stack.up(config, worker=False)  # same database: the old deployment is still there
+        from jupyter_promote import deploy
+
+        os.environ.update(stack.prefect_env(config))
+        assert deploy.read("fragile").version == first.version
+        again = service.promote(path, {}, config, dry_run=False)
+        assert again.version == v2[0].name
+        assert deploy.read("fragile").version == v2[0].name
+        assert yaml.safe_load((v2[0] / "manifest.yaml").read_text())["deployed"] is True
+    finally:
+        stack.down(config)
