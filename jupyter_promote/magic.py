@@ -1,4 +1,4 @@
-"""IPython magics: ``%expect`` (and, later, ``%promote``). Thin: parse, call, render.
+"""IPython magics: ``%expect`` and ``%promote``. Thin: parse, call, render.
 
 Load with ``%load_ext jupyter_promote``.
 
@@ -10,18 +10,34 @@ Load with ``%load_ext jupyter_promote``.
     %expect --remove VARIABLE [INDEX]
     %expect --save [NOTEBOOK.ipynb]      # write expectations kept in the session
     %expect --step NAME VARIABLE: ...    # record under another step than the default
+
+    %promote                             # form: settings, live schedule preview, "Promote"
+    %promote --name loan-allocation --owner ana@bank.example --schedule "0 6 * * 1-5" ...
+        # one line; also --team, --tz ZONE, --sla HH:MM, --tier critical|high|normal|low,
+        # --consumer WHO (repeatable), --interval SECONDS, --work-pool POOL, --notify CHANNEL,
+        # --no-dry-run, --project-dir DIR (default: the current directory)
+
+``%promote`` promotes the notebook file as saved on disk (save it first); settings not given
+are taken from the notebook's last promotion.
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 import shlex
-from typing import Any
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from IPython.core.magic import Magics, line_magic, magics_class, no_var_expand
 from IPython.display import display
 
 from jupyter_promote.errors import PromoteError
 from jupyter_promote.expect_api import METADATA_MIME, SESSION, Recorded
+
+if TYPE_CHECKING:
+    from jupyter_promote.promote import PromoteResult
 
 
 def show_recorded(recorded: Recorded) -> None:
@@ -48,14 +64,36 @@ def show_recorded(recorded: Recorded) -> None:
 
 def show_error(exc: PromoteError) -> None:
     """Show a PromoteError as one readable line (no traceback), in red in HTML."""
+    display(error_bundle(exc), raw=True)
+
+
+def error_bundle(exc: PromoteError) -> dict[str, str]:
+    """A PromoteError as a text + HTML display bundle."""
     text = f"error: {exc.render()}"
-    display(
-        {
-            "text/plain": text,
-            "text/html": f'<pre style="color:#b00020">{_escape(text)}</pre>',
-        },
-        raw=True,
+    return {"text/plain": text, "text/html": f'<pre style="color:#b00020">{_escape(text)}</pre>'}
+
+
+def result_bundle(result: PromoteResult, notebook: str) -> dict[str, str]:
+    """A promotion's outcome as a text + HTML display bundle: version, deployment, schedule,
+    next runs, the Prefect UI link, and which file (as saved on disk) was promoted."""
+    saved = datetime.fromtimestamp(Path(notebook).stat().st_mtime).strftime("%Y-%m-%d %H:%M:%S")
+    headline = (
+        f"{result.name}: release {result.version} is already deployed; nothing changed"
+        if result.unchanged
+        else f"Promoted {result.name}: release {result.version} (dry run {result.dry_run})"
     )
+    rows = [
+        ("Deployment", result.deployment),
+        ("Schedule", result.schedule),
+        ("Next runs", ", ".join(result.next_runs) or "none"),
+        ("Release", result.release_dir),
+        ("Promoted file", f"{notebook} as saved on disk at {saved} (unsaved edits are not in it)"),
+    ]
+    text = "\n".join([headline, *(f"{k}: {v}" for k, v in rows), f"Prefect UI: {result.ui_url}"])
+    cells = "".join(f"<tr><th>{k}</th><td>{_escape(v)}</td></tr>" for k, v in rows)
+    link = f'<a href="{_escape(result.ui_url)}" target="_blank">open in the Prefect UI</a>'
+    html = f"<div><b>{_escape(headline)}</b><table>{cells}</table>{link}</div>"
+    return {"text/plain": text, "text/html": html}
 
 
 def _escape(text: str) -> str:
@@ -64,7 +102,7 @@ def _escape(text: str) -> str:
 
 @magics_class
 class PromoteMagics(Magics):
-    """The ``%expect`` magic."""
+    """The ``%expect`` and ``%promote`` magics."""
 
     @no_var_expand  # `{"A", "B"}` is a set literal here, not IPython's {variable} expansion
     @line_magic
@@ -111,6 +149,96 @@ class PromoteMagics(Magics):
                 hint="use one of --suggest, --list, --remove, --save, --notebook, --step",
             )
         return None
+
+    @no_var_expand  # a cron "*" or "{...}" is text here, not IPython's {variable} expansion
+    @line_magic
+    def promote(self, line: str) -> Any:
+        """Promote this notebook to a scheduled Prefect deployment (see module doc)."""
+        namespace = self.shell.user_ns if self.shell is not None else {}
+        try:
+            return self._promote(line.strip(), namespace)
+        except PromoteError as exc:
+            show_error(exc)
+            return None
+
+    def _promote(self, line: str, namespace: dict[str, Any]) -> Any:
+        from jupyter_promote import promote as service
+        from jupyter_promote.config import load_config
+        from jupyter_promote.promote_form import jupyter_identity, promotion_form
+
+        args = _parse_promote(line)
+        if args is None:
+            return None
+        notebook = SESSION.find_notebook(namespace)
+        if notebook is None:
+            raise PromoteError(
+                "this kernel does not know its notebook file, so there is nothing to promote",
+                hint="run `%expect --notebook PATH.ipynb` to set it, then %promote again",
+            )
+        config = load_config(args.project_dir)
+        if not line:
+            return promotion_form(notebook, config)
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+        result = service.promote(
+            notebook,
+            _given(args),
+            config,
+            dry_run=not args.no_dry_run,
+            promoted_by=jupyter_identity(),
+        )
+        display(result_bundle(result, notebook), raw=True)
+        return None
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises a PromoteError instead of exiting the kernel."""
+
+    def error(self, message: str) -> NoReturn:
+        raise PromoteError(f"%promote: {message}", hint="see %promote --help")
+
+
+def _promote_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="%promote", description="Promote this notebook (as saved on disk).")
+    parser.add_argument("--name", help="pipeline name (lowercase slug)")
+    parser.add_argument("--owner", help="who answers for it (e-mail or user name): required")
+    parser.add_argument("--team", help="owning team")
+    parser.add_argument("--schedule", metavar="CRON", help='cron, e.g. "0 6 * * 1-5"')
+    parser.add_argument("--interval", type=int, metavar="SECONDS", help="or run every N seconds")
+    parser.add_argument("--tz", help="IANA timezone of schedule and SLA (default UTC)")
+    parser.add_argument("--sla", metavar="HH:MM", help="deadline by which a run must be done")
+    parser.add_argument("--tier", help="critical, high, normal or low")
+    parser.add_argument("--consumer", action="append", help="who uses the outputs (repeatable)")
+    parser.add_argument("--work-pool", help="Prefect work pool")
+    parser.add_argument("--notify", help="notification channel")
+    parser.add_argument("--no-dry-run", action="store_true", help="skip the fresh-kernel dry run")
+    parser.add_argument("--project-dir", help="project folder (default: current directory)")
+    return parser
+
+
+def _parse_promote(line: str) -> argparse.Namespace | None:
+    """The parsed options; None after ``--help`` (argparse printed it)."""
+    try:
+        return _promote_parser().parse_args(shlex.split(line))
+    except ValueError as exc:  # shlex: unbalanced quotes
+        raise PromoteError(f"%promote: {exc}", hint="close the quotes") from None
+    except SystemExit:  # --help printed the usage
+        return None
+
+
+def _given(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "name": args.name,
+        "owner": args.owner,
+        "team": args.team,
+        "schedule": args.schedule,
+        "interval_seconds": args.interval,
+        "timezone": args.tz,
+        "sla": args.sla,
+        "tier": args.tier,
+        "consumers": args.consumer,
+        "work_pool": args.work_pool,
+        "notify": args.notify,
+    }
 
 
 def _one(args: list[str], usage: str) -> str:

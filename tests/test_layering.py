@@ -43,6 +43,7 @@ LAZY_MODULES = [
     "jupyter_promote.cli_promote",
     "jupyter_promote.deploy",
     "jupyter_promote.promote",
+    "jupyter_promote.promote_form",
     "jupyter_promote.config",
     "jupyter_promote.stack",
     "jupyter_promote.runner",

@@ -84,7 +84,7 @@ def test_promote_creates_release_and_scheduled_deployment(prefect_server, tmp_pa
 
 def test_changed_cell_is_a_new_version_and_moves_the_deployment(prefect_server, tmp_path):
     path = project_with_loans(tmp_path, "moving.ipynb")
-    form = ["--name", "moving", "--owner", "ana", "--interval", "3600"]
+    form = ["--name", "moving", "--owner", "ana", "--schedule", "0 6 1 1 *"]
     first = promote_json(prefect_server, path, *form, "--no-dry-run", project=tmp_path)
     nb = nbformat.read(path, as_version=4)
     nb.cells[3].source += "\n# tuned"
@@ -167,7 +167,7 @@ def test_unreachable_server_writes_nothing(tmp_path):
 
 def test_rollback_pause_resume_and_trigger(prefect_server, tmp_path):
     path = project_with_loans(tmp_path, "manage.ipynb")
-    form = ["--name", "manage", "--owner", "ana", "--interval", "3600"]
+    form = ["--name", "manage", "--owner", "ana", "--schedule", "0 6 1 1 *"]
     first = promote_json(prefect_server, path, *form, "--no-dry-run", project=tmp_path)
     nb = nbformat.read(path, as_version=4)
     nb.cells[3].source += "\n# second version"
@@ -207,7 +207,7 @@ def test_rollback_pause_resume_and_trigger(prefect_server, tmp_path):
 def test_show_lists_manifest_releases_and_runs(prefect_server, tmp_path):
     path = project_with_loans(tmp_path, "shown.ipynb")
     out = promote_json(
-        prefect_server, path, "--name", "shown", "--owner", "ana", "--interval", "3600",
+        prefect_server, path, "--name", "shown", "--owner", "ana", "--schedule", "0 6 1 1 *",
         "--no-dry-run", project=tmp_path,
     )  # fmt: skip
     promote("trigger", "shown", "--project-dir", str(tmp_path), env=prefect_server.env)
@@ -237,7 +237,7 @@ def test_concurrent_promotions_of_one_pipeline_end_consistent(prefect_server, tm
     path = project_with_loans(tmp_path, "twice.ipynb")
     cmd = [
         str(JUPYTER), "promote", "promote", str(path), "--name", "twice", "--owner", "ana",
-        "--interval", "3600", "--no-dry-run", "--json", "--project-dir", str(tmp_path),
+        "--schedule", "0 6 1 1 *", "--no-dry-run", "--json", "--project-dir", str(tmp_path),
     ]  # fmt: skip
     env = {**os.environ, **prefect_server.env}
     procs = [
@@ -273,7 +273,7 @@ def test_server_lost_before_the_deployment_step(tmp_path, monkeypatch):
     stack.up(config, worker=False)
     try:
         path = project_with_loans(tmp_path, "fragile.ipynb")
-        form = {"name": "fragile", "owner": "ana", "interval_seconds": 3600}
+        form = {"name": "fragile", "owner": "ana", "schedule": "0 6 1 1 *"}
         first = service.promote(path, form, config, dry_run=False)
         nb = nbformat.read(path, as_version=4)
         nb.cells[3].source += "\n# v2"
@@ -302,6 +302,7 @@ def test_server_lost_before_the_deployment_step(tmp_path, monkeypatch):
         stack.up(config, worker=False)  # same database: the old deployment is still there
         from jupyter_promote import deploy
 
+        monkeypatch.delenv("PREFECT_API_URL")  # the promotion above set it to the old port
         os.environ.update(stack.prefect_env(config))
         assert deploy.read("fragile").version == first.version
         again = service.promote(path, {}, config, dry_run=False)
