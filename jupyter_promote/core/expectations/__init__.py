@@ -27,6 +27,7 @@ from jupyter_promote.core.expectations.metadata import (
     all_expectations,
     read_expectations,
     remove_expectation,
+    set_severity,
 )
 from jupyter_promote.core.expectations.models import (
     BETWEEN,
@@ -77,5 +78,6 @@ __all__ = [
     "parse_expect_line",
     "read_expectations",
     "remove_expectation",
+    "set_severity",
     "suite_name",
 ]

@@ -14,7 +14,13 @@ import nbformat
 from pydantic import ValidationError
 
 from jupyter_promote.core.expectations.errors import ExpectationError, ExpectationNotFound
-from jupyter_promote.core.expectations.models import ExpectationConfig, Suite, suite_name
+from jupyter_promote.core.expectations.models import (
+    SEVERITY_BY_LEVEL,
+    ExpectationConfig,
+    Level,
+    Suite,
+    suite_name,
+)
 from jupyter_promote.core.tags import STEP_NAME
 from jupyter_promote.errors import PromoteError
 
@@ -238,24 +244,7 @@ def remove_expectation(
             out of range; the hint lists what exists.
         NewerMetadataError, MetadataError: as :func:`read_expectations`; nothing is changed.
     """
-    suites = read_expectations(nb)
-    suite = suites.get(step, {}).get(variable)
-    if suite is None:
-        recorded = ", ".join(suite_name(s, v) for s, vs in suites.items() for v in vs)
-        raise ExpectationNotFound(
-            f'no expectations are recorded for "{variable}"',
-            hint=f"recorded: {recorded}" if recorded else "no expectations are recorded",
-            step=step,
-            details={"variable": variable},
-        )
-    if index is not None and not 0 <= index < len(suite.expectations):
-        raise ExpectationNotFound(
-            f'"{variable}" has no expectation {index}',
-            hint="valid indices: "
-            + "; ".join(f"{i} ({c.describe()})" for i, c in enumerate(suite.expectations)),
-            step=step,
-            details={"variable": variable, "index": index},
-        )
+    suite = _recorded_suite(nb, step, variable, index)
     keep = [] if index is None else [c for i, c in enumerate(suite.expectations) if i != index]
     removed = suite.expectations if index is None else [suite.expectations[index]]
     if keep:
@@ -275,3 +264,69 @@ def _drop_suite(nb: MutableMapping[str, Any], step: str, variable: str) -> None:
         del ns["expectations"]
     if set(ns) <= {"schema_version"}:
         del metadata[METADATA_KEY]
+
+
+def set_severity(
+    nb: MutableMapping[str, Any],
+    step: str,
+    variable: str,
+    level: Level,
+    index: int | None = None,
+) -> Suite:
+    """Change the severity of one recorded expectation, or of all of a variable's.
+
+    Args:
+        nb: The notebook, changed in place.
+        step: The step, as recorded.
+        variable: The variable, as recorded.
+        level: ``"error"`` (blocks the run) or ``"warn"`` (reports only).
+        index: 0-based position in the variable's suite; None changes every expectation.
+
+    Returns:
+        The suite as now recorded.
+
+    Raises:
+        ExpectationNotFound: nothing is recorded there, or ``index`` is out of range.
+        NewerMetadataError, MetadataError: as :func:`read_expectations`; nothing is changed.
+
+    Example:
+        >>> nb = {"metadata": {}}
+        >>> _, configs = parse_expect_line("loans: loan_id unique")
+        >>> _ = add_expectations(nb, "load", "loans", configs)
+        >>> set_severity(nb, "load", "loans", "warn").expectations[0].level
+        'warn'
+    """
+    suite = _recorded_suite(nb, step, variable, index)
+    severity = SEVERITY_BY_LEVEL[level]
+    changed = [
+        config.model_copy(update={"severity": severity}) if index in (None, i) else config
+        for i, config in enumerate(suite.expectations)
+    ]
+    suite = suite.model_copy(update={"expectations": changed})
+    _write_suite(nb, step, variable, suite)
+    return suite
+
+
+def _recorded_suite(
+    nb: Mapping[str, Any], step: str, variable: str, index: int | None = None
+) -> Suite:
+    """The suite recorded for ``step``/``variable``, checking ``index`` is in it."""
+    suites = read_expectations(nb)
+    suite = suites.get(step, {}).get(variable)
+    if suite is None:
+        recorded = ", ".join(suite_name(s, v) for s, vs in suites.items() for v in vs)
+        raise ExpectationNotFound(
+            f'no expectations are recorded for "{variable}"',
+            hint=f"recorded: {recorded}" if recorded else "no expectations are recorded",
+            step=step,
+            details={"variable": variable},
+        )
+    if index is not None and not 0 <= index < len(suite.expectations):
+        raise ExpectationNotFound(
+            f'"{variable}" has no expectation {index}',
+            hint="valid indices: "
+            + "; ".join(f"{i} ({c.describe()})" for i, c in enumerate(suite.expectations)),
+            step=step,
+            details={"variable": variable, "index": index},
+        )
+    return suite
