@@ -46,27 +46,34 @@ def cmd_promote(args: argparse.Namespace) -> int:
 
 
 def cmd_ls(args: argparse.Namespace) -> int:
-    """Promoted pipelines: owner, tier, schedule, version (from the releases folder)."""
+    """Promoted pipelines: owner, tier, schedule, version, last run, next run."""
     from jupyter_promote.config import load_config
-    from jupyter_promote.core.release import current_release
+    from jupyter_promote.pipelines import list_pipelines, state_summary
 
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
     config = load_config(args.project_dir)
-    root = config.pipelines_path
-    names = sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
-    rows = [m for m in (current_release(root, n) for n in names) if m is not None]
+    listing = list_pipelines(config)
     if args.json:
-        print(json.dumps([m.model_dump(mode="json") for m in rows], indent=2))
+        print(listing.model_dump_json(indent=2))
         return 0
-    if not rows:
-        print(f"no promoted pipelines under {root}", file=sys.stderr)
+    if not listing.pipelines:
+        print(f"no promoted pipelines under {config.pipelines_path}", file=sys.stderr)
         return 0
-    print(f"{'name':<24} {'owner':<24} {'tier':<9} {'schedule':<16} {'version':<13} deployed")
-    for m in rows:
-        schedule = m.schedule or (f"every {m.interval_seconds} s" if m.interval_seconds else "-")
+    print(
+        f"{'name':<22} {'owner':<22} {'tier':<8} {'schedule':<34} {'version':<12}"
+        f" {'last run':<26} next run"
+    )
+    for row in listing.pipelines:
+        texts = state_summary(row)
+        version = row.version if row.deployed else f"{row.version}!"
         print(
-            f"{m.name:<24} {m.owner:<24} {m.tier:<9} {schedule:<16} {m.version:<13}"
-            f" {'yes' if m.deployed else 'NO'}"
+            f"{row.name:<22} {row.owner:<22} {row.tier:<8} {row.schedule[:34]:<34} {version:<12}"
+            f" {texts['last']:<26} {texts['next']} {texts['paused']}".rstrip()
         )
+    if any(not row.deployed for row in listing.pipelines):
+        print("! = release written but not deployed: promote again to finish", file=sys.stderr)
+    if listing.prefect_error:
+        print(f"run details unknown: {listing.prefect_error}", file=sys.stderr)
     return 0
 
 
@@ -118,24 +125,23 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 def cmd_pause(args: argparse.Namespace) -> int:
     """Pause or resume the pipeline's schedule."""
-    from jupyter_promote import deploy, stack
+    from jupyter_promote import pipelines
     from jupyter_promote.config import load_config
 
-    os.environ.update(stack.prefect_env(load_config(args.project_dir)))
-    deploy.set_paused(args.name, args.command == "pause")
+    pipelines.set_paused(args.name, load_config(args.project_dir), args.command == "pause")
     print(f"{args.name}: schedule {'paused' if args.command == 'pause' else 'resumed'}")
     return 0
 
 
 def cmd_trigger(args: argparse.Namespace) -> int:
     """Start a run of the deployment now."""
-    from jupyter_promote import deploy, stack
+    from jupyter_promote import pipelines
     from jupyter_promote.config import load_config
     from jupyter_promote.core.run_input import parse_assignments
 
-    os.environ.update(stack.prefect_env(load_config(args.project_dir)))
     values = {k: _json_or_text(v) for k, v in parse_assignments(args.param or []).items()}
-    print(f"{args.name}: started flow run {deploy.trigger(args.name, values)}")
+    run = pipelines.trigger(args.name, load_config(args.project_dir), values)
+    print(f"{args.name}: started flow run {run.id} ({run.url})")
     return 0
 
 

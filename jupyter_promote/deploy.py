@@ -13,6 +13,7 @@ import contextlib
 import importlib.util
 import os
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +24,25 @@ from jupyter_promote.core.release import ReleaseManifest
 from jupyter_promote.errors import PrefectUnavailable, PromoteError
 
 MANAGED_TAG = "jupyter-promote"
+# The API this module talks to, set per call by :func:`using`: long-lived processes (the Jupyter
+# server, a kernel) must not have a project's URL stick in ``os.environ``.
+_API_URL: ContextVar[str | None] = ContextVar("jupyter_promote_api_url", default=None)
+
+
+@contextlib.contextmanager
+def using(api_url: str) -> Iterator[None]:
+    """Send this module's Prefect calls to ``api_url`` inside the ``with`` block.
+
+    Example:
+        >>> with using("http://127.0.0.1:4200/api"):
+        ...     _API_URL.get()
+        'http://127.0.0.1:4200/api'
+    """
+    token = _API_URL.set(api_url)
+    try:
+        yield
+    finally:
+        _API_URL.reset(token)
 
 
 class DeploymentNotFound(PromoteError):
@@ -140,12 +160,13 @@ def _find(client: Any, name: str) -> Any:
 
 @contextlib.contextmanager
 def _client() -> Iterator[Any]:
-    """A Prefect client for the API in ``PREFECT_API_URL`` now, even when Prefect was imported
-    earlier in this process with another URL (a long-lived kernel or server)."""
+    """A Prefect client for the API given to :func:`using` (else ``PREFECT_API_URL``), even when
+    Prefect was imported earlier in this process with another URL (a long-lived kernel or server).
+    """
     from prefect.client.orchestration import get_client
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    url = os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value()
+    url = _API_URL.get() or os.environ.get("PREFECT_API_URL") or PREFECT_API_URL.value()
     with temporary_settings(updates={PREFECT_API_URL: url}), get_client(sync_client=True) as client:
         yield client
 
@@ -204,6 +225,63 @@ def check_reachable(api_url: str) -> None:
             f"the Prefect API at {api_url} does not answer ({exc.__class__.__name__})",
             hint="run `jupyter promote up` or set PREFECT_API_URL to a running server",
         ) from None
+
+
+def run_state(name: str) -> dict[str, Any] | None:
+    """Deployment id, paused, next scheduled run and the latest started run of ``name``.
+
+    Returns:
+        None when the pipeline has no deployment on the server.
+    """
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    with _client() as client:
+        deployment = _find(client, name)
+        if deployment is None:
+            return None
+        of_deployment = DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id]))
+        waiting = [StateType.SCHEDULED, StateType.PENDING]
+        upcoming = client.read_flow_runs(
+            deployment_filter=of_deployment,
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=waiting))
+            ),
+            sort=FlowRunSort.EXPECTED_START_TIME_ASC,
+            limit=1,
+        )
+        started = client.read_flow_runs(
+            deployment_filter=of_deployment,
+            flow_run_filter=FlowRunFilter(
+                state=FlowRunFilterState(type=FlowRunFilterStateType(not_any_=waiting))
+            ),
+            sort=FlowRunSort.START_TIME_DESC,
+            limit=1,
+        )
+    last = started[0] if started else None
+    return {
+        "id": str(deployment.id),
+        "paused": bool(deployment.paused),
+        "next_run": _iso(upcoming[0].expected_start_time) if upcoming else None,
+        "last_run": None
+        if last is None
+        else {
+            "id": str(last.id),
+            "state": last.state.type.value if last.state else "UNKNOWN",
+            "time": _iso(last.start_time or last.expected_start_time),
+        },
+    }
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 def recent_runs(name: str, limit: int = 5) -> list[dict[str, Any]]:

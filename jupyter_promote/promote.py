@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import getpass
 import importlib.metadata
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -108,8 +107,7 @@ def promote(
     env = stack.prefect_env(config)
     deploy.check_reachable(env["PREFECT_API_URL"])
     dry = _dry_run(path) if dry_run else "skipped (--no-dry-run)"
-    os.environ.update(env)
-    with pipeline_lock(config.pipelines_path, settings.name):
+    with deploy.using(env["PREFECT_API_URL"]), pipeline_lock(config.pipelines_path, settings.name):
         return _release_and_deploy(path, loaded.nb, spec, settings, config, env, dry, promoted_by)
 
 
@@ -220,8 +218,7 @@ def rollback(name: str, config: PromoteConfig, version: str | None = None) -> Pr
 
     env = stack.prefect_env(config)
     deploy.check_reachable(env["PREFECT_API_URL"])
-    os.environ.update(env)
-    with pipeline_lock(config.pipelines_path, name):
+    with deploy.using(env["PREFECT_API_URL"]), pipeline_lock(config.pipelines_path, name):
         current = current_release(config.pipelines_path, name)
         if version is None:
             older = [
@@ -242,7 +239,7 @@ def rollback(name: str, config: PromoteConfig, version: str | None = None) -> Pr
         info = deploy.upsert(folder, target, description, _deploy_env(config, target))
         mark_deployed(folder, info.id)
         set_current(config.pipelines_path, name, target.version)
-    settings = PromotionSettings(**{k: getattr(target, k) for k in PromotionSettings.model_fields})
+    settings = target.settings()
     ui = (env.get("PREFECT_UI_URL") or env["PREFECT_API_URL"].removesuffix("/api")).rstrip("/")
     return PromoteResult(
         name=name,
@@ -315,5 +312,5 @@ def _recent_runs(name: str, config: PromoteConfig, limit: int) -> list[dict[str,
         deploy.check_reachable(env["PREFECT_API_URL"])
     except PromoteError as exc:
         return f"unknown: {exc.message}"
-    os.environ.update(env)
-    return deploy.recent_runs(name, limit)
+    with deploy.using(env["PREFECT_API_URL"]):
+        return deploy.recent_runs(name, limit)

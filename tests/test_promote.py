@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -193,7 +194,7 @@ def test_rollback_pause_resume_and_trigger(prefect_server, tmp_path):
 
     started = promote("trigger", "manage", "-p", "min_score=700", *project, env=env)
     assert started.returncode == 0, started.stderr
-    run_id = started.stdout.strip().rsplit(" ", 1)[-1]
+    run_id = re.search(r"started flow run (\S+) \(http", started.stdout).group(1)
     with prefect_server.client() as client:
         run = client.read_flow_run(run_id)
     assert run.parameters["min_score"] == 700
@@ -226,6 +227,40 @@ def test_show_lists_manifest_releases_and_runs(prefect_server, tmp_path):
     assert "owner:             ana" in text.stdout.splitlines()
     missing = promote("show", "nope", "--project-dir", str(tmp_path), env=prefect_server.env)
     assert missing.returncode == 1 and "no pipeline 'nope'" in missing.stderr
+
+
+def test_ls_shows_last_run_and_next_run(prefect_server, tmp_path):
+    path = project_with_loans(tmp_path, "listed.ipynb")
+    form = ["--name", "listed", "--owner", "ana", "--tier", "high", "--schedule", "0 6 1 1 *"]
+    out = promote_json(prefect_server, path, *form, "--no-dry-run", project=tmp_path)
+    project = ["--project-dir", str(tmp_path)]
+    started = promote("trigger", "listed", *project, env=prefect_server.env)
+    run_id = re.search(r"started flow run (\S+) \(http", started.stdout).group(1)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        with prefect_server.client() as client:
+            state = client.read_flow_run(run_id).state
+        if state is not None and state.is_final():
+            break
+        time.sleep(1)
+    rows = json.loads(promote("ls", "--json", *project, env=prefect_server.env).stdout)
+    assert rows["prefect_error"] is None
+    [row] = rows["pipelines"]
+    assert (row["name"], row["owner"], row["tier"], row["version"]) == (
+        "listed", "ana", "high", out["version"],
+    )  # fmt: skip
+    assert row["schedule"] == "at 06:00, on day 1 of the month, only in January, UTC"
+    assert row["last_run"]["id"] == run_id and row["last_run"]["state"] == "COMPLETED"
+    assert row["last_run"]["url"].endswith(f"/runs/flow-run/{run_id}")
+    assert row["next_run"].startswith("2027-01-01T06:00")  # the yearly cron, not the manual run
+    assert row["paused"] is False and row["ui_url"].endswith(out["deployment_id"])
+    assert row["last_executed_notebook"].endswith(".ipynb")
+    table = promote("ls", *project, env=prefect_server.env).stdout
+    assert re.search(rf"listed +ana +high .* {out['version']} +COMPLETED", table), table
+
+    down = promote("ls", *project, env={"PREFECT_API_URL": "http://127.0.0.1:9/api"})
+    assert down.returncode == 0 and "listed" in down.stdout
+    assert "run details unknown: the Prefect API at http://127.0.0.1:9/api" in down.stderr
 
 
 def test_concurrent_promotions_of_one_pipeline_end_consistent(prefect_server, tmp_path):

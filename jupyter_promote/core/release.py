@@ -129,6 +129,10 @@ class ReleaseManifest(BaseModel):
     )
     jupyter_promote_version: str = Field(description="jupyter-promote version that wrote it.")
 
+    def settings(self) -> PromotionSettings:
+        """The promotion settings this release was made with."""
+        return PromotionSettings(**{k: getattr(self, k) for k in PromotionSettings.model_fields})
+
     @field_validator("promoted_at")
     @classmethod
     def _aware_iso(cls, value: str) -> str:
