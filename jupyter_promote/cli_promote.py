@@ -145,6 +145,35 @@ def cmd_trigger(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backfill(args: argparse.Namespace) -> int:
+    """One run per value of a parameter, a few at a time, each reported as it ends."""
+    from jupyter_promote.backfill import BackfillRun, backfill
+    from jupyter_promote.config import load_config
+
+    def report(done: int, total: int, run: BackfillRun) -> None:
+        print(
+            f"[{done}/{total}] {args.param}={run.value}  {run.state:<9} {run.seconds:5.1f} s"
+            f"  {run.url}",
+            flush=True,
+        )
+
+    print(f"backfill {args.name}: {args.param} from {args.start} to {args.end}", flush=True)
+    try:
+        runs = backfill(
+            args.name, load_config(args.project_dir), args.param, args.start, args.end,
+            every=args.every, max_concurrent=args.max_concurrent, report=report,
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        print("interrupted: no new runs are started; runs already started keep going (see"
+              " the Prefect UI or `jupyter promote show NAME`)", file=sys.stderr)  # fmt: skip
+        return 130
+    failed = [r for r in runs if r.state != "COMPLETED"]
+    print(f"{len(runs) - len(failed)} of {len(runs)} runs completed")
+    for run in failed:
+        print(f"  {args.param}={run.value}: {run.state}  {run.url}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def _json_or_text(text: str) -> object:
     try:
         return json.loads(text)
@@ -166,7 +195,17 @@ def register_manage(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     trigger.add_argument("name")
     trigger.add_argument("-p", "--param", action="append", metavar="NAME=VALUE")
     trigger.set_defaults(func=cmd_trigger)
-    for parser in (rollback, trigger, *(sub.choices[v] for v in ("pause", "resume"))):
+    fill = sub.add_parser("backfill", help="run a promoted pipeline once per parameter value")
+    fill.add_argument("name")
+    fill.add_argument("--param", required=True, help="parameter to vary (a date or an int)")
+    fill.add_argument("--from", dest="start", required=True, help="first value (2026-10-01)")
+    fill.add_argument("--to", dest="end", required=True, help="last value, inclusive")
+    fill.add_argument("--every", type=int, default=1, help="step between values (days)")
+    fill.add_argument(
+        "--max-concurrent", type=int, default=3, help="runs unfinished at once (default 3)"
+    )
+    fill.set_defaults(func=cmd_backfill)
+    for parser in (rollback, trigger, fill, *(sub.choices[v] for v in ("pause", "resume"))):
         parser.add_argument("--project-dir", help="project folder (default: current directory)")
 
 

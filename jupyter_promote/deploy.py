@@ -197,14 +197,21 @@ def set_paused(name: str, paused: bool) -> None:
             client.resume_deployment(deployment.id)
 
 
-def trigger(name: str, parameters: dict[str, Any]) -> str:
+def trigger(
+    name: str,
+    parameters: dict[str, Any],
+    run_name: str | None = None,
+    tags: list[str] | None = None,
+) -> str:
     """Start a run of the pipeline now; returns the flow run id."""
     from prefect.exceptions import PrefectHTTPStatusError
 
     deployment = read(name)
     try:
         with _client() as client:
-            run = client.create_flow_run_from_deployment(deployment.id, parameters=parameters)
+            run = client.create_flow_run_from_deployment(
+                deployment.id, parameters=parameters, name=run_name, tags=tags
+            )
     except PrefectHTTPStatusError as exc:
         detail = exc.response.json().get("detail", str(exc)) if exc.response else str(exc)
         raise PromoteError(
@@ -212,6 +219,20 @@ def trigger(name: str, parameters: dict[str, Any]) -> str:
             hint="pass parameters of the types the notebook declares (see RUNBOOK.md)",
         ) from None
     return str(run.id)
+
+
+def run_states(run_ids: list[str]) -> dict[str, str]:
+    """State type (``COMPLETED``, ``RUNNING``...) of each flow run, by id."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    if not run_ids:
+        return {}
+    with _client() as client:
+        runs = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=list(run_ids))),
+            limit=len(run_ids),
+        )
+    return {str(r.id): (r.state.type.value if r.state else "UNKNOWN") for r in runs}
 
 
 def check_reachable(api_url: str) -> None:
