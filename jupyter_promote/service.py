@@ -7,13 +7,14 @@ it returns; they hold no logic of their own.
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jupyter_promote.config import PromoteConfig
 from jupyter_promote.core.naming import slug
-from jupyter_promote.core.notebook import LoadedNotebook, read_notebook
+from jupyter_promote.core.notebook import LoadedNotebook, from_dict, read_notebook
 from jupyter_promote.core.pipeline import analyze_notebook
 from jupyter_promote.core.run_input import coerce_parameters
 from jupyter_promote.core.spec import PipelineSpec
@@ -24,11 +25,19 @@ if TYPE_CHECKING:
     from jupyter_promote.runner import PipelineRun, RunOptions, RunReport
 
 
-def check(path: str | Path) -> PipelineSpec:
+# Progress of a dry run reached through a caller that passes none (``promote.promote`` runs its
+# dry run itself): the lab panel's promotion job sets it in its worker thread.
+DRY_RUN_PROGRESS: ContextVar[Progress | None] = ContextVar(
+    "jupyter_promote_dry_run_progress", default=None
+)
+
+
+def check(path: str | Path, name: str | None = None) -> PipelineSpec:
     """Statically check a notebook and return its pipeline spec.
 
     Args:
         path: The notebook file.
+        name: How to name the notebook in the spec and its messages (default: ``path``).
 
     Returns:
         The spec, with problems in ``spec.diagnostics`` (``spec.ok`` is False on errors).
@@ -41,8 +50,20 @@ def check(path: str | Path) -> PipelineSpec:
         >>> spec.order  # doctest: +SKIP
         ['load', 'clean', 'features', 'allocation']
     """
-    loaded = read_notebook(path)
-    spec = analyze_notebook(loaded.nb, str(path))
+    return _checked(read_notebook(path), name or str(path))
+
+
+def check_model(raw: Any, name: str) -> PipelineSpec:
+    """Statically check a notebook given as nbformat JSON data (an open, maybe unsaved model).
+
+    Raises:
+        NotebookError: the data is not a valid Python notebook.
+    """
+    return _checked(from_dict(raw, name), name)
+
+
+def _checked(loaded: LoadedNotebook, name: str) -> PipelineSpec:
+    spec = analyze_notebook(loaded.nb, name)
     spec.diagnostics = loaded.diagnostics + spec.diagnostics
     spec.diagnostics.sort(key=lambda d: 0 if d.severity == "error" else 1)
     return spec
@@ -94,6 +115,7 @@ def dry_run(
     """
     from jupyter_promote.runner import PipelineRun, RunReport
 
+    progress = progress or DRY_RUN_PROGRESS.get()
     spec = check(path)
     loaded = read_notebook(path)
     if not spec.order:  # no steps or a cycle: nothing can run
@@ -204,3 +226,36 @@ def _call_flow(notebook_flow: Any, api_url: str, *args: Any) -> Any:
             hint="check the server with `jupyter promote status`, restart it with"
             " `jupyter promote up`, then run again",
         ) from None
+
+
+@dataclass
+class PrefectEndpoint:
+    """Which Prefect server the project uses and whether it answered just now."""
+
+    api_url: str | None
+    ui_url: str | None
+    reachable: bool
+    error: str | None
+
+
+def prefect_endpoint(config: PromoteConfig, timeout: float = 1.5) -> PrefectEndpoint:
+    """Resolve the project's Prefect API and probe its health check with a short timeout.
+
+    Never raises for a missing or dead server: the answer says why (for status displays).
+    """
+    from jupyter_promote import stack
+
+    try:
+        env = stack.prefect_env(config)
+    except PromoteError as exc:
+        return PrefectEndpoint(None, None, False, exc.render())
+    api_url = env["PREFECT_API_URL"]
+    ui_url = (env.get("PREFECT_UI_URL") or api_url.removesuffix("/api")).rstrip("/")
+    import httpx
+
+    try:
+        httpx.get(f"{api_url.rstrip('/')}/health", timeout=timeout).raise_for_status()
+    except httpx.HTTPError as exc:
+        error = f"the Prefect API at {api_url} does not answer ({type(exc).__name__})"
+        return PrefectEndpoint(api_url, ui_url, False, error)
+    return PrefectEndpoint(api_url, ui_url, True, None)

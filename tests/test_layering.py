@@ -82,3 +82,27 @@ def test_core_module_imports_nothing_heavy(module):
 def test_the_check_detects_a_forbidden_import():
     """The probe really sees an import (so the tests above can fail)."""
     assert imported_after("jupyter_promote.flow", HEAVY) == ["prefect"]
+
+
+SERVER_MODULES = [
+    "jupyter_promote.server",
+    "jupyter_promote.server.handlers",
+    "jupyter_promote.server.jobs",
+    "jupyter_promote.server.models",
+    "jupyter_promote.server.paths",
+    "jupyter_promote.server.work",
+]
+# What must wait until a request needs it: JupyterLab starts with the extension loaded.
+SERVER_HEAVY = ["prefect", "great_expectations", "nbclient", "papermill"]
+
+
+@pytest.mark.parametrize("module", SERVER_MODULES)
+def test_server_extension_imports_no_runtime_at_start(module):
+    code = (
+        f"import sys, json, jupyter_promote; jupyter_promote._jupyter_server_extension_points();"
+        f" import {module}; print(json.dumps([m for m in {SERVER_HEAVY!r} if m in sys.modules]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert json.loads(out) == []

@@ -1,0 +1,121 @@
+"""What a job does: checks before it is queued, then the dry run or the promotion with events.
+
+Runs in a job's worker thread (see :mod:`.jobs`); every decision is the service layer's
+(:mod:`jupyter_promote.service`, :mod:`jupyter_promote.promote`), this module only reports.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from jupyter_promote.config import PromoteConfig
+from jupyter_promote.server.jobs import JobProgress, Work, report_result
+
+if TYPE_CHECKING:
+    from jupyter_promote.core.promotion import PromotionSettings
+    from jupyter_promote.runner import StepResult
+
+
+def preflight_promote(
+    path: Path, given: dict[str, Any], config: PromoteConfig
+) -> PromotionSettings:
+    """The quick refusals of a promotion, answered before a job is queued.
+
+    Raises:
+        NotebookError, MetadataError: the notebook cannot be read.
+        PromotionInvalid: the settings have problems (each listed).
+        PipelineInvalid: static checks found errors.
+        SecretsFound: the notebook holds what looks like a secret.
+        NoPrefectServer / PrefectUnavailable: no Prefect server answers.
+    """
+    from jupyter_promote import deploy, promote, service, stack
+    from jupyter_promote.core.notebook import read_notebook
+    from jupyter_promote.core.secrets import scan_notebook, secrets_error
+    from jupyter_promote.errors import PipelineInvalid
+
+    settings = promote.settings_for(path, given)
+    spec = service.check(path)
+    if not spec.ok:
+        raise PipelineInvalid(path.name, spec.errors)
+    findings = scan_notebook(read_notebook(path).nb)
+    if findings:
+        raise secrets_error(findings)
+    deploy.check_reachable(stack.prefect_env(config)["PREFECT_API_URL"])
+    return settings
+
+
+def dry_run_work(path: Path, save_to: Path) -> Work:
+    """The reproducibility dry run in a fresh kernel, one event per step."""
+
+    def work(progress: JobProgress) -> dict[str, Any]:
+        from jupyter_promote import service
+        from jupyter_promote.runner import RunOptions
+
+        progress.event("dry-run", "started", "fresh kernel, default parameters")
+        spec, report = service.dry_run(path, RunOptions(), progress, save_to=save_to)
+        result = report_result(report)
+        result["diagnostics"] = [d.model_dump() for d in spec.diagnostics]
+        if not spec.order:
+            first = spec.errors[0].render() if spec.errors else "the notebook has no steps"
+            result["error"] = {
+                "status": 422,
+                "message": f"nothing to run: {first}",
+                "hint": "tag cells with step:NAME (see the check results)",
+                "reason": "PipelineInvalid",
+                "details": None,
+            }
+        progress.event("dry-run", "failed" if "error" in result else "completed", report.error)
+        return result
+
+    return work
+
+
+class _PromoteProgress:
+    """Forwards dry-run steps; the last one finished means the release is being written."""
+
+    def __init__(self, progress: JobProgress) -> None:
+        self.progress = progress
+
+    def step_started(self, number: int, total: int, name: str) -> None:
+        self.progress.step_started(number, total, name)
+
+    def step_finished(self, number: int, total: int, result: StepResult) -> None:
+        self.progress.step_finished(number, total, result)
+        if number == total and result.status == "completed":
+            self.progress.event("dry-run", "completed", "every step and gate passed")
+            self.progress.event("release", "started", "writing the immutable release")
+
+
+def promote_work(
+    path: Path, given: dict[str, Any], config: PromoteConfig, *, dry_run: bool, promoted_by: str
+) -> Work:
+    """Promotion: dry run (events per step), release, deployment; the result is PromoteResult."""
+
+    def work(progress: JobProgress) -> dict[str, Any]:
+        from jupyter_promote import promote, service
+
+        progress.event("checks", "completed", "static checks, settings, secrets, Prefect server")
+        if dry_run:
+            progress.event("dry-run", "started", "fresh kernel, default parameters")
+        else:
+            progress.event("dry-run", "skipped", "turned off (recorded in the release)")
+            progress.event("release", "started", "writing the immutable release")
+        token = service.DRY_RUN_PROGRESS.set(_PromoteProgress(progress))
+        try:
+            result = promote.promote(path, given, config, dry_run=dry_run, promoted_by=promoted_by)
+        except promote.DryRunFailed as exc:
+            progress.event("dry-run", "failed", exc.message)
+            raise
+        except promote.DeployFailed:
+            progress.event("release", "completed", "written, not deployed")
+            progress.current = "deployment"
+            raise
+        finally:
+            service.DRY_RUN_PROGRESS.reset(token)
+        written = "unchanged" if result.unchanged else "written"
+        progress.event("release", "completed", f"version {result.version} {written}")
+        progress.event("deployment", "completed", f"{result.deployment}: {result.schedule}")
+        return result.model_dump()
+
+    return work
