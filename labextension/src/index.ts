@@ -1,0 +1,91 @@
+/**
+ * jupyter-promote's JupyterLab plugins: the Promote sidebar panel with its cell-tag commands,
+ * and the renderer of `%expect` outputs.
+ */
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { INotebookTracker } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+
+import { PromoteApi } from './api';
+import { CommandIds, registerTagCommands } from './commands';
+import { promoteIcon } from './icon';
+import { applyOutput, expectationsRendererFactory } from './mimerenderer';
+import { PromoteModel } from './model';
+import { PANEL_ID, PromotePanel } from './panel';
+
+const PLUGIN_ID = 'jupyter-promote:plugin';
+
+
+const panelPlugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_ID,
+  description: 'Promote panel: step graph, cell badges, expectations, promote form, pipelines.',
+  autoStart: true,
+  requires: [INotebookTracker],
+  optional: [ICommandPalette, ILayoutRestorer, ISettingRegistry],
+  activate: (
+    app: JupyterFrontEnd,
+    tracker: INotebookTracker,
+    palette: ICommandPalette | null,
+    restorer: ILayoutRestorer | null,
+    settingRegistry: ISettingRegistry | null
+  ) => {
+    const model = new PromoteModel(new PromoteApi());
+    const open = (path: string) => void app.commands.execute('docmanager:open', { path });
+    const panel = new PromotePanel(model, open);
+    panel.title.icon = promoteIcon;
+    app.shell.add(panel, 'left', { rank: 600 });
+    restorer?.add(panel, PANEL_ID);
+
+    registerTagCommands(app, tracker, palette);
+    app.commands.addCommand(CommandIds.openPanel, {
+      label: 'Open the Promote panel',
+      execute: () => app.shell.activateById(PANEL_ID)
+    });
+    app.commands.addCommand(CommandIds.check, {
+      label: 'Check the pipeline now',
+      isEnabled: () => model.notebook !== null,
+      execute: () => model.check()
+    });
+
+    tracker.currentChanged.connect((_, current) => model.setNotebook(current));
+    model.setNotebook(tracker.currentWidget);
+    void model.loadStatus();
+
+    if (settingRegistry) {
+      void settingRegistry
+        .load(PLUGIN_ID)
+        .then(settings => {
+          const read = () => {
+            model.user = {
+              prefectUiUrl: String(settings.get('prefectUiUrl').composite ?? ''),
+              workPool: String(settings.get('workPool').composite ?? ''),
+              timezone: String(settings.get('timezone').composite ?? '')
+            };
+            model.emit();
+          };
+          read();
+          settings.changed.connect(read);
+        })
+        .catch(err => console.warn('jupyter-promote: settings not loaded', err));
+    }
+  }
+};
+
+const rendererPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'jupyter-promote:expectations-renderer',
+  description: 'Applies expectations recorded by %expect to the open notebook model.',
+  autoStart: true,
+  requires: [IRenderMimeRegistry, INotebookTracker],
+  activate: (_app: JupyterFrontEnd, rendermime: IRenderMimeRegistry, tracker: INotebookTracker) => {
+    const api = new PromoteApi();
+    rendermime.addFactory(expectationsRendererFactory(payload => applyOutput(api, tracker, payload)));
+  }
+};
+
+export default [panelPlugin, rendererPlugin];

@@ -1,0 +1,143 @@
+/**
+ * The notebook's `jupyter_promote` metadata as the panel uses it: expectations grouped for
+ * display, and the change a `%expect` output asks for turned into an `expectations/apply` call.
+ */
+import {
+  IApplyRequest,
+  IExpectationConfig,
+  IExpectationEntry,
+  IExpectationsOutput,
+  IPipelineSpec,
+  IPromoteMetadata
+} from './types';
+
+export const METADATA_KEY = 'jupyter_promote';
+
+export interface IVariableGroup {
+  step: string;
+  variable: string;
+  entries: IExpectationEntry[];
+}
+
+/** Expectations of a check answer grouped per step and variable, steps in run order. */
+export function groupExpectations(spec: IPipelineSpec): IVariableGroup[] {
+  const groups = new Map<string, IVariableGroup>();
+  for (const entry of spec.expectations) {
+    const key = `${entry.step}\u0000${entry.variable}`;
+    if (!groups.has(key)) {
+      groups.set(key, { step: entry.step, variable: entry.variable, entries: [] });
+    }
+    groups.get(key)!.entries.push(entry);
+  }
+  const rank = (step: string) => {
+    const at = spec.order.indexOf(step);
+    return at < 0 ? spec.order.length : at;
+  };
+  return [...groups.values()].sort(
+    (a, b) => rank(a.step) - rank(b.step) || a.variable.localeCompare(b.variable)
+  );
+}
+
+/** The step whose cells leave `variable` in its final state: the last in run order defining it. */
+export function stepDefining(spec: IPipelineSpec, variable: string): string | null {
+  const ordered = spec.order.length
+    ? spec.order.map(n => spec.steps.find(s => s.name === n)).filter(s => s !== undefined)
+    : spec.steps;
+  const owners = ordered.filter(s => s!.defines.includes(variable));
+  return owners.length ? owners[owners.length - 1]!.name : null;
+}
+
+/** Variables some step defines, sorted, for the variable picker. */
+export function definedVariables(spec: IPipelineSpec): string[] {
+  return [...new Set(spec.steps.flatMap(s => s.defines))].sort();
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map(sortKeys);
+  }
+  if (value && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    return Object.fromEntries(Object.keys(obj).sort().map(k => [k, sortKeys(obj[k])]));
+  }
+  return value;
+}
+
+/** True when the metadata already holds every expectation (type, kwargs, severity) given. */
+export function alreadyApplied(
+  metadata: IPromoteMetadata | undefined,
+  step: string,
+  variable: string,
+  expectations: readonly IExpectationConfig[]
+): boolean {
+  const suite = metadata?.expectations?.[step]?.[variable];
+  const have = suite?.expectations ?? [];
+  return expectations.every(want =>
+    have.some(
+      got =>
+        got.type === want.type &&
+        sameJson(got.kwargs, want.kwargs) &&
+        (got.severity ?? 'critical') === (want.severity ?? 'critical')
+    )
+  );
+}
+
+/** The `expectations/apply` body that brings a `%expect` output's change into the open model. */
+export function applyFromOutput(
+  metadata: IPromoteMetadata | undefined,
+  output: IExpectationsOutput
+): IApplyRequest | null {
+  if (!output.step || !output.variable || !Array.isArray(output.expectations)) {
+    return null;
+  }
+  if (alreadyApplied(metadata, output.step, output.variable, output.expectations)) {
+    return null;
+  }
+  return {
+    metadata: metadata ?? {},
+    op: 'add',
+    step: output.step,
+    variable: output.variable,
+    expectations: output.expectations
+  };
+}
+
+/**
+ * True when the absolute path a kernel reported (`/root/proj/a/b.ipynb`) is the notebook open at
+ * server-relative `a/b.ipynb`.
+ */
+export function matchesNotebook(absolute: string, relative: string): boolean {
+  const abs = absolute.replace(/\\/g, '/');
+  const rel = relative.replace(/\\/g, '/').replace(/^\/+/, '');
+  return abs === rel || abs.endsWith(`/${rel}`);
+}
+
+/**
+ * The Python value a kernel user-expression gave, for `json.dumps(...)` expressions: the
+ * `text/plain` is the repr of a JSON string, e.g. `'["a", "b"]'`.
+ */
+export function parsePyReprJson(text: string): unknown {
+  const quote = text[0];
+  if ((quote !== "'" && quote !== '"') || text[text.length - 1] !== quote) {
+    throw new Error(`not a Python string repr: ${text.slice(0, 40)}`);
+  }
+  const inner = text.slice(1, -1).replace(/\\(x[0-9a-fA-F]{2}|.)/g, (_m, c: string) => {
+    if (c.length === 3) {
+      return String.fromCharCode(parseInt(c.slice(1), 16));
+    }
+    return ({ n: '\n', t: '\t', r: '\r' } as Record<string, string>)[c] ?? c;
+  });
+  return JSON.parse(inner);
+}
+
+/** Python code for the column names of `variable` as a JSON string (for user_expressions). */
+export function columnsExpression(variable: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
+    throw new Error(`"${variable}" is not a Python variable name`);
+  }
+  return `__import__('json').dumps([str(c) for c in ${variable}.columns])`;
+}

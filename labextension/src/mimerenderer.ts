@@ -1,0 +1,102 @@
+/**
+ * Renderer for `application/vnd.jupyter-promote.expectations+json`, the output `%expect` emits
+ * after writing expectations to the notebook file on disk. It applies the same change to the
+ * open model's metadata (through `expectations/apply`, once), so the next save keeps it, and
+ * shows the output's HTML (the pass/fail table) with a one-line note.
+ */
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
+import { Widget } from '@lumino/widgets';
+
+import { PromoteApi } from './api';
+import { applyFromOutput, matchesNotebook, METADATA_KEY } from './metadata';
+import { EXPECTATIONS_MIME, IExpectationsOutput, IPromoteMetadata } from './types';
+
+export const NOTE_CLASS = 'jp-Promote-expectationsNote';
+
+function findNotebook(tracker: INotebookTracker, path: string): NotebookPanel | null {
+  const current = tracker.currentWidget;
+  if (current && matchesNotebook(path, current.context.path)) {
+    return current;
+  }
+  return tracker.find(panel => matchesNotebook(path, panel.context.path)) ?? null;
+}
+
+/** Apply a `%expect` output's change to the open notebook; returns what happened, in words. */
+export async function applyOutput(
+  api: PromoteApi,
+  tracker: INotebookTracker,
+  payload: IExpectationsOutput
+): Promise<string> {
+  const panel = findNotebook(tracker, payload.notebook ?? '');
+  if (!panel?.model) {
+    return 'saved to the notebook file';
+  }
+  // Outputs arrive while the kernel is busy running the %expect cell; an output re-rendered
+  // when a saved notebook is opened is old news (the file already has it, or it was removed).
+  if (panel.sessionContext.session?.kernel?.status !== 'busy') {
+    return `recorded under step "${payload.step}"`;
+  }
+  const metadata = panel.model.getMetadata(METADATA_KEY) as IPromoteMetadata | undefined;
+  const body = applyFromOutput(metadata, payload);
+  if (!body) {
+    return `recorded under step "${payload.step}"`;
+  }
+  const answer = await api.applyExpectations(body);
+  panel.model.setMetadata(METADATA_KEY, answer.metadata);
+  return `recorded under step "${payload.step}" and applied to the open notebook`;
+}
+
+class ExpectationsRenderer extends Widget implements IRenderMime.IRenderer {
+  constructor(
+    private readonly _options: IRenderMime.IRendererOptions,
+    private readonly _apply: (payload: IExpectationsOutput) => Promise<string>
+  ) {
+    super();
+    this.addClass('jp-Promote-expectationsOutput');
+  }
+
+  async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    const payload = model.data[EXPECTATIONS_MIME] as unknown as IExpectationsOutput;
+    const html = model.data['text/html'];
+    const text = model.data['text/plain'];
+    this.node.textContent = '';
+    if (typeof html === 'string') {
+      const body = document.createElement('div');
+      // The same sanitizer the HTML renderer uses; untrusted outputs are shown as text.
+      if (model.trusted) {
+        body.innerHTML = this._options.sanitizer.sanitize(html);
+      } else {
+        body.textContent = typeof text === 'string' ? text : '';
+      }
+      this.node.appendChild(body);
+    } else if (typeof text === 'string') {
+      const pre = document.createElement('pre');
+      pre.textContent = text;
+      this.node.appendChild(pre);
+    }
+    const note = document.createElement('div');
+    note.className = NOTE_CLASS;
+    note.dataset.jpPromoteVariable = payload?.variable ?? '';
+    this.node.appendChild(note);
+    try {
+      note.textContent = `${payload.variable}: ${await this._apply(payload)}`;
+      note.dataset.jpPromoteApplied = 'true';
+    } catch (err) {
+      note.textContent = `${payload?.variable ?? 'expectations'}: not applied to the open notebook (${(err as Error).message}); reload the notebook from disk before saving`;
+      note.dataset.jpPromoteApplied = 'false';
+    }
+  }
+}
+
+/** A rendermime factory ranked before HTML, so this output's change is applied. */
+export function expectationsRendererFactory(
+  apply: (payload: IExpectationsOutput) => Promise<string>
+): IRenderMime.IRendererFactory {
+  return {
+    safe: true,
+    mimeTypes: [EXPECTATIONS_MIME],
+    defaultRank: 40,
+    createRenderer: options => new ExpectationsRenderer(options, apply)
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * The panel's state for the current notebook: the last `check` answer, status and user settings.
+ * It follows `INotebookTracker.currentWidget`, re-checks (debounced) as cells and tags change,
+ * and emits `changed` for the React views. It holds no pipeline logic: the server decides.
+ */
+import { ICellModel } from '@jupyterlab/cells';
+import { NotebookPanel } from '@jupyterlab/notebook';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { ApiError, PromoteApi } from './api';
+import { refreshBadges } from './badgeview';
+import { METADATA_KEY } from './metadata';
+import { IPipelineSpec, IPromoteMetadata, IStatus } from './types';
+import { debounce, errorText, timings } from './util';
+
+export const CHECK_DEBOUNCE_MS = 500;
+
+/** Settings from the settings editor (schema/plugin.json). */
+export interface IUserSettings {
+  prefectUiUrl: string;
+  workPool: string;
+  timezone: string;
+}
+
+export class PromoteModel {
+  readonly api: PromoteApi;
+  notebook: NotebookPanel | null = null;
+  spec: IPipelineSpec | null = null;
+  checkError: { message: string; hint: string | null } | null = null;
+  checking = false;
+  status: IStatus | null = null;
+  user: IUserSettings = { prefectUiUrl: '', workPool: '', timezone: '' };
+  /** `performance.now()` when the last check answer arrived; the graph view reads it once. */
+  checkReceivedAt: number | null = null;
+
+  constructor(api: PromoteApi) {
+    this.api = api;
+  }
+
+  get changed(): ISignal<PromoteModel, void> {
+    return this._changed;
+  }
+
+  /** Server-relative path of the current notebook. */
+  get path(): string | null {
+    return this.notebook?.context.path ?? null;
+  }
+
+  emit(): void {
+    this._changed.emit();
+  }
+
+  /** Follow another notebook (or none). */
+  setNotebook(panel: NotebookPanel | null): void {
+    if (panel === this.notebook) {
+      return;
+    }
+    this._disconnect();
+    this.notebook = panel;
+    this.spec = null;
+    this.checkError = null;
+    this.checkReceivedAt = null;
+    this.emit();
+    if (!panel) {
+      return;
+    }
+    void panel.context.ready.then(() => {
+      if (this.notebook !== panel || !panel.model) {
+        return;
+      }
+      const model = panel.model;
+      model.cells.changed.connect(this._onCellsChanged, this);
+      model.metadataChanged.connect(this._onAnyChange, this);
+      this._watchCells();
+      refreshBadges(panel);
+      void this.check();
+    });
+    panel.disposed.connect(() => this.notebook === panel && this.setNotebook(null));
+  }
+
+  /** POST check with the open model's JSON so unsaved edits count. */
+  async check(): Promise<void> {
+    const panel = this.notebook;
+    if (!panel?.model) {
+      return;
+    }
+    this.checking = true;
+    this.emit();
+    const sent = performance.now();
+    try {
+      const spec = await this.api.check(panel.context.path, panel.model.toJSON());
+      if (panel !== this.notebook) {
+        return;
+      }
+      this.checkReceivedAt = performance.now();
+      timings().checkRequest = this.checkReceivedAt - sent;
+      this.spec = spec;
+      this.checkError = null;
+    } catch (err) {
+      this.checkError = errorText(err);
+      if (!(err instanceof ApiError)) {
+        console.error('jupyter-promote: check failed', err);
+      }
+    } finally {
+      this.checking = false;
+      this.emit();
+    }
+  }
+
+  async loadStatus(): Promise<void> {
+    try {
+      this.status = await this.api.status();
+    } catch (err) {
+      console.warn('jupyter-promote: status unavailable', err);
+    }
+    this.emit();
+  }
+
+  /** The open model's `jupyter_promote` metadata. */
+  metadata(): IPromoteMetadata {
+    return (this.notebook?.model?.getMetadata(METADATA_KEY) as IPromoteMetadata) ?? {};
+  }
+
+  setMetadata(metadata: IPromoteMetadata): void {
+    this.notebook?.model?.setMetadata(METADATA_KEY, metadata);
+  }
+
+  /** Make cell `index` the active cell and scroll to it. */
+  async showCell(index: number): Promise<void> {
+    const panel = this.notebook;
+    if (!panel || index < 0 || index >= panel.content.widgets.length) {
+      return;
+    }
+    panel.content.activeCellIndex = index;
+    panel.content.deselectAll();
+    await panel.content.scrollToItem(index, 'center');
+    panel.content.activeCell?.node.focus();
+  }
+
+  dispose(): void {
+    this._disconnect();
+    this._debounced.cancel();
+  }
+
+  private _onCellsChanged(): void {
+    this._watchCells();
+    this._onAnyChange();
+  }
+
+  private _onAnyChange(): void {
+    if (this.notebook) {
+      refreshBadges(this.notebook);
+    }
+    this._debounced.schedule();
+  }
+
+  private _watchCells(): void {
+    for (const cell of this._watched) {
+      cell.contentChanged.disconnect(this._onContent, this);
+      cell.metadataChanged.disconnect(this._onAnyChange, this);
+    }
+    this._watched = [];
+    const cells = this.notebook?.model?.cells;
+    if (!cells) {
+      return;
+    }
+    for (let i = 0; i < cells.length; i++) {
+      const cell = cells.get(i);
+      cell.contentChanged.connect(this._onContent, this);
+      cell.metadataChanged.connect(this._onAnyChange, this);
+      this._watched.push(cell);
+    }
+  }
+
+  private _onContent(): void {
+    this._debounced.schedule();
+  }
+
+  private _disconnect(): void {
+    this._debounced.cancel();
+    const model = this.notebook?.model;
+    if (model) {
+      model.cells.changed.disconnect(this._onCellsChanged, this);
+      model.metadataChanged.disconnect(this._onAnyChange, this);
+    }
+    for (const cell of this._watched) {
+      cell.contentChanged.disconnect(this._onContent, this);
+      cell.metadataChanged.disconnect(this._onAnyChange, this);
+    }
+    this._watched = [];
+  }
+
+  private _watched: ICellModel[] = [];
+  private _debounced = debounce(() => {
+    if (this.notebook) {
+      refreshBadges(this.notebook);
+    }
+    void this.check();
+  }, CHECK_DEBOUNCE_MS);
+  private _changed = new Signal<PromoteModel, void>(this);
+}

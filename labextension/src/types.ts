@@ -1,0 +1,249 @@
+/**
+ * Types of the REST contract (docs/rest-api.md), mirroring the Python pydantic models:
+ * jupyter_promote/core/spec.py (PipelineSpec), core/promotion.py (PromotionSettings),
+ * promote.py (PromoteResult) and core/expectations/models.py (ExpectationConfig).
+ */
+
+export type DiagnosticSeverity = 'error' | 'warning';
+export type ParamType = 'int' | 'float' | 'str' | 'bool' | 'list' | 'dict' | 'None';
+export type Level = 'error' | 'warn';
+export type GXSeverity = 'critical' | 'warning' | 'info';
+export type Tier = 'critical' | 'high' | 'normal' | 'low';
+
+export interface IDiagnostic {
+  severity: DiagnosticSeverity;
+  code: string;
+  message: string;
+  hint: string;
+  cell_index: number | null;
+  cell_id: string | null;
+  step: string | null;
+}
+
+export interface IParameter {
+  name: string;
+  type: ParamType;
+  default: unknown;
+  nullable: boolean;
+  description: string;
+  cell_index: number;
+  line: number;
+}
+
+export interface IEdge {
+  upstream: string;
+  step: string;
+  names: string[];
+  explicit: boolean;
+}
+
+export interface IStep {
+  name: string;
+  cells: number[];
+  cell_ids: string[];
+  after: string[];
+  depends_on: string[];
+  reads: Record<string, string>;
+  defines: string[];
+  imports: string[];
+}
+
+export interface IExpectationEntry {
+  step: string;
+  variable: string;
+  index: number;
+  type: string;
+  kwargs: Record<string, unknown>;
+  level: Level;
+  text: string;
+}
+
+export interface IPipelineSpec {
+  schema_version: number;
+  notebook: string;
+  kernel: string;
+  parameters: IParameter[];
+  parameters_cell: number | null;
+  setup_cells: number[];
+  steps: IStep[];
+  order: string[];
+  edges: IEdge[];
+  skipped_cells: number[];
+  unassigned_cells: number[];
+  expectations: IExpectationEntry[];
+  diagnostics: IDiagnostic[];
+}
+
+/** One Great Expectations 1.x expectation, in GX's suite-JSON shape. */
+export interface IExpectationConfig {
+  type: string;
+  kwargs: Record<string, unknown>;
+  meta?: Record<string, unknown>;
+  severity?: GXSeverity;
+}
+
+/** The notebook's `jupyter_promote` metadata namespace (only the parts the panel reads). */
+export interface IPromoteMetadata {
+  schema_version?: number;
+  expectations?: Record<string, Record<string, { name?: string; expectations: IExpectationConfig[] }>>;
+  promotion?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface IStatus {
+  version: string;
+  project_dir: string;
+  pipelines_dir: string;
+  prefect_api_url: string | null;
+  prefect_ui_url: string | null;
+  prefect_reachable: boolean;
+  defaults: { owner: string; timezone: string; work_pool: string };
+}
+
+export interface IParseResult {
+  variable: string;
+  expectations: IExpectationConfig[];
+  descriptions: string[];
+}
+
+export type ApplyOp = 'add' | 'remove' | 'severity';
+
+export interface IApplyRequest {
+  metadata: IPromoteMetadata;
+  op: ApplyOp;
+  step: string;
+  variable: string;
+  expectations?: IExpectationConfig[];
+  index?: number;
+  severity?: Level;
+}
+
+/** PromotionSettings (core/promotion.py). */
+export interface IPromotionSettings {
+  name: string;
+  owner: string;
+  team?: string;
+  schedule?: string | null;
+  interval_seconds?: number | null;
+  timezone?: string;
+  sla?: string | null;
+  tier?: Tier;
+  consumers?: string[];
+  reads?: string[];
+  writes?: string[];
+  work_pool?: string;
+  notify?: string;
+}
+
+export interface IPromoteDefaults {
+  settings: Partial<IPromotionSettings>;
+  source: 'notebook' | 'new';
+}
+
+export interface IProblem {
+  field: string | null;
+  message: string;
+}
+
+export interface IPreview {
+  ok: boolean;
+  problems: IProblem[];
+  schedule: string | null;
+  next_runs: string[];
+  sla: string | null;
+}
+
+export type JobKind = 'dry-run' | 'promote';
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed';
+
+export interface IJobEvent {
+  time: string;
+  step: string | null;
+  state: string;
+  message: string;
+}
+
+export interface IErrorBody {
+  message: string;
+  hint?: string | null;
+  reason?: string | null;
+  details?: unknown;
+}
+
+/** PromoteResult (promote.py). */
+export interface IPromoteResult {
+  name: string;
+  version: string;
+  unchanged: boolean;
+  release_dir: string;
+  runbook: string;
+  deployment: string;
+  deployment_id: string;
+  schedule: string;
+  next_runs: string[];
+  ui_url: string;
+  dry_run: string;
+}
+
+export interface IJob {
+  id: string;
+  kind: JobKind;
+  path: string;
+  state: JobState;
+  events: IJobEvent[];
+  result: (Partial<IPromoteResult> & Record<string, unknown>) | null;
+  error: IErrorBody | string | null;
+}
+
+export interface IJobRequest {
+  kind: JobKind;
+  path: string;
+  settings?: IPromotionSettings;
+  dry_run?: boolean;
+}
+
+export interface ILastRun {
+  id: string;
+  state: string;
+  time: string | null;
+  url: string | null;
+}
+
+export interface IPipelineRow {
+  name: string;
+  owner: string;
+  team: string;
+  tier: Tier | string;
+  schedule: string | null;
+  timezone: string;
+  version: string;
+  deployed: boolean;
+  paused: boolean;
+  last_run: ILastRun | null;
+  next_run: string | null;
+  ui_url: string | null;
+  runbook: string | null;
+  release_dir: string | null;
+  last_executed_notebook: string | null;
+  source_notebook: string | null;
+}
+
+export interface IPipelines {
+  pipelines: IPipelineRow[];
+  prefect_error: string | null;
+}
+
+export interface ITriggerResult {
+  flow_run_id: string;
+  ui_url: string | null;
+}
+
+/** Payload of `application/vnd.jupyter-promote.expectations+json` outputs (%expect). */
+export interface IExpectationsOutput {
+  notebook: string;
+  step: string;
+  variable: string;
+  expectations: IExpectationConfig[];
+}
+
+export const EXPECTATIONS_MIME = 'application/vnd.jupyter-promote.expectations+json';

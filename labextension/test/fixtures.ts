@@ -1,0 +1,48 @@
+import { IPipelineSpec } from '../src/types';
+
+/** A small spec as `check` answers it: load -> clean -> report, plus an explicit after: edge. */
+export function sampleSpec(): IPipelineSpec {
+  const step = (name: string, cells: number[], defines: string[], after: string[] = []) => ({
+    name,
+    cells,
+    cell_ids: [],
+    after,
+    depends_on: [],
+    reads: {},
+    defines,
+    imports: []
+  });
+  return {
+    schema_version: 1,
+    notebook: 'loans.ipynb',
+    kernel: 'python3',
+    parameters: [
+      { name: 'min_score', type: 'int', default: 600, nullable: false, description: '', cell_index: 0, line: 1 }
+    ],
+    parameters_cell: 0,
+    setup_cells: [],
+    steps: [
+      step('load', [1, 2], ['loans']),
+      step('clean', [3], ['loans', 'clean_loans']),
+      step('report', [5], ['summary'], ['load'])
+    ],
+    order: ['load', 'clean', 'report'],
+    edges: [
+      { upstream: 'load', step: 'clean', names: ['loans'], explicit: false },
+      { upstream: 'clean', step: 'report', names: ['clean_loans'], explicit: false },
+      { upstream: 'load', step: 'report', names: [], explicit: true },
+      { upstream: 'ghost', step: 'report', names: [], explicit: true }
+    ],
+    skipped_cells: [4],
+    unassigned_cells: [],
+    expectations: [
+      { step: 'report', variable: 'summary', index: 0, type: 'expect_column_to_exist', kwargs: { column: 'n' }, level: 'warn', text: 'n exists' },
+      { step: 'clean', variable: 'loans', index: 0, type: 'expect_column_values_to_be_unique', kwargs: { column: 'id' }, level: 'error', text: 'id unique' },
+      { step: 'clean', variable: 'loans', index: 1, type: 'expect_column_values_to_not_be_null', kwargs: { column: 'amount' }, level: 'error', text: 'amount not null' }
+    ],
+    diagnostics: [
+      { severity: 'error', code: 'undefined-name', message: 'x is not defined', hint: 'define x', cell_index: 3, cell_id: null, step: 'clean' },
+      { severity: 'warning', code: 'ignored-tag', message: 'kale tag', hint: '', cell_index: 5, cell_id: null, step: 'report' }
+    ]
+  };
+}
