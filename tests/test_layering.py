@@ -86,10 +86,12 @@ def test_the_check_detects_a_forbidden_import():
 
 SERVER_MODULES = [
     "jupyter_promote.server",
+    "jupyter_promote.server.base",
     "jupyter_promote.server.handlers",
     "jupyter_promote.server.jobs",
     "jupyter_promote.server.models",
     "jupyter_promote.server.paths",
+    "jupyter_promote.server.pipeline_handlers",
     "jupyter_promote.server.work",
 ]
 # What must wait until a request needs it: JupyterLab starts with the extension loaded.
