@@ -18,13 +18,21 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)  ## create .venv and install the project with its test extras
 
-demo: setup  ## local Prefect stack up, the loans example checked and run, links printed
-	$(VENV)/bin/jupyter promote check example_notebooks/loans.ipynb
-	$(VENV)/bin/jupyter promote up
-	$(VENV)/bin/jupyter promote run example_notebooks/loans.ipynb -p as_of=2026-11-01 -p min_score=600
+DEMO := demo-project
+JP := $(CURDIR)/$(VENV)/bin/jupyter promote
+demo: setup  ## local Prefect stack up; the loans example promoted every minute; first run shown
+	@mkdir -p $(DEMO) && cp -n example_notebooks/loans.ipynb $(DEMO)/loans.ipynb
+	cd $(DEMO) && $(JP) check loans.ipynb
+	cd $(DEMO) && $(JP) up
+	cd $(DEMO) && $(JP) promote loans.ipynb --name loan-allocation --owner "$${USER:-demo}" \
+		--team capital-markets --schedule "* * * * *" --tz UTC --sla 17:00 --tier critical \
+		--consumer regulatory-tape --consumer ops-dashboard
+	cd $(DEMO) && $(JP) wait loan-allocation --timeout 300
+	cd $(DEMO) && $(JP) ls
 	@echo
-	@echo "The stack keeps running: open the Prefect UI printed above. Stop it with:"
-	@echo "  $(VENV)/bin/jupyter promote down"
+	@echo "The stack keeps running and the pipeline runs every minute: open the Prefect UI above."
+	@echo "Pause it with:  (cd $(DEMO) && $(JP) pause loan-allocation)"
+	@echo "Stop it all:    (cd $(DEMO) && $(JP) down)"
 
 lint: setup  ## ruff lint + format check, mypy on the pure core
 	$(VENV)/bin/ruff check jupyter_promote tests benchmarks

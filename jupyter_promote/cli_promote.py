@@ -174,6 +174,23 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_wait(args: argparse.Namespace) -> int:
+    """Wait for the pipeline's next run to finish; print its state, link and quality report."""
+    from jupyter_promote.config import load_config
+    from jupyter_promote.watch import wait_for_run
+
+    print(f"waiting for the next run of {args.name} (up to {args.timeout:.0f} s)...", flush=True)
+    run = wait_for_run(args.name, load_config(args.project_dir), args.timeout)
+    took = f" in {run.seconds:.1f} s" if run.seconds is not None else ""
+    print(f"{run.name}: {run.state}{took}" + (f" ({run.message})" if run.message else ""))
+    print(f"Prefect UI: {run.url}")
+    if run.quality_summary:
+        print("\n" + run.quality_summary.strip())
+    if run.quality:
+        print("\n" + run.quality_table())
+    return 0 if run.state == "COMPLETED" else 1
+
+
 def _json_or_text(text: str) -> object:
     try:
         return json.loads(text)
@@ -205,7 +222,11 @@ def register_manage(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--max-concurrent", type=int, default=3, help="runs unfinished at once (default 3)"
     )
     fill.set_defaults(func=cmd_backfill)
-    for parser in (rollback, trigger, fill, *(sub.choices[v] for v in ("pause", "resume"))):
+    wait = sub.add_parser("wait", help="wait for a pipeline's next run; print its DQ report")
+    wait.add_argument("name")
+    wait.add_argument("--timeout", type=float, default=300.0, help="seconds (default 300)")
+    wait.set_defaults(func=cmd_wait)
+    for parser in (rollback, trigger, fill, wait, *(sub.choices[v] for v in ("pause", "resume"))):
         parser.add_argument("--project-dir", help="project folder (default: current directory)")
 
 

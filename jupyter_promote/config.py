@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from traitlets import Float, Int, Unicode, default
+from traitlets import Enum, Float, Int, Unicode, default
 from traitlets.config import Configurable
+
+if TYPE_CHECKING:
+    from jupyter_promote.core.sources import ReleaseSource
 
 DEFAULT_WORK_POOL = "jupyter-promote"
 
@@ -45,6 +49,31 @@ class PromoteConfig(Configurable):
 
     work_pool = Unicode(
         DEFAULT_WORK_POOL, help="Prefect work pool that runs promoted deployments."
+    ).tag(config=True)
+
+    release_source = Enum(
+        ["local", "git", "storage", "image"],
+        "local",
+        help="How workers get releases: 'local' (they share this machine's files, as the"
+        " embedded process pool does), 'git' (clone git_repository), 'storage' (upload to and"
+        " pull from storage_url) or 'image' (the project is baked into `image`). docs/scaling.md",
+    ).tag(config=True)
+
+    git_repository = Unicode(help="Clone URL of the project's repository (git source).").tag(
+        config=True
+    )
+    git_branch = Unicode("main", help="Branch that releases are pushed to (git source).").tag(
+        config=True
+    )
+    git_token_secret = Unicode(
+        help="Name of a Prefect Secret block with a git access token (private repositories)."
+    ).tag(config=True)
+    storage_url = Unicode(
+        help="fsspec URL releases are uploaded under, e.g. s3://bucket/releases (storage source)."
+    ).tag(config=True)
+    image = Unicode(help="Container image with the project inside (image source).").tag(config=True)
+    image_project_dir = Unicode(
+        "/opt/project", help="Where the project folder is inside the image (image source)."
     ).tag(config=True)
 
     server_port = Int(4200, help="Preferred port of the embedded Prefect server.").tag(config=True)
@@ -117,3 +146,18 @@ def load_config(project_dir: str | None = None) -> PromoteConfig:
     if project_dir:
         config.project_dir = str(base)
     return config
+
+
+def release_source(config: PromoteConfig) -> ReleaseSource:
+    """The configured release source as the core's model."""
+    from jupyter_promote.core.sources import ReleaseSource  # not at server start-up
+
+    return ReleaseSource(
+        kind=config.release_source,
+        git_repository=config.git_repository,
+        git_branch=config.git_branch,
+        git_token_secret=config.git_token_secret,
+        storage_url=config.storage_url,
+        image=config.image,
+        image_project_dir=config.image_project_dir,
+    )

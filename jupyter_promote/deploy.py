@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import json
 import os
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -21,6 +22,7 @@ from typing import Any
 
 from jupyter_promote.core.entrypoint import ENTRYPOINT_FILE, function_name
 from jupyter_promote.core.release import ReleaseManifest
+from jupyter_promote.core.sources import DeploymentSource
 from jupyter_promote.errors import PrefectUnavailable, PromoteError
 
 MANAGED_TAG = "jupyter-promote"
@@ -98,7 +100,7 @@ def upsert(
     release_dir: Path,
     manifest: ReleaseManifest,
     description: str,
-    env: dict[str, str],
+    source: DeploymentSource,
 ) -> DeploymentInfo:
     """Create the pipeline's deployment, or move the existing one to this release.
 
@@ -106,12 +108,15 @@ def upsert(
         release_dir: The release folder (holds ``flow.py``).
         manifest: The release manifest (schedule, owner, tier, work pool, version).
         description: The runbook summary.
-        env: Environment for the flow-run processes (runs folder, working directory).
+        source: Where workers find the release (pull steps, entrypoint, job variables);
+            a storage source is uploaded first.
 
     Raises:
         PrefectUnavailable: the API cannot be reached.
     """
     schema = parameter_schema(release_dir, manifest.name)
+    if source.upload_to:
+        upload(release_dir, source.upload_to)
     with _client() as client:
         flow_id = client.create_flow_from_name(manifest.name)
         existing = _find(client, manifest.name)
@@ -125,12 +130,10 @@ def upsert(
             description=description,
             work_pool_name=manifest.work_pool,
             tags=tags_for(manifest),
-            path=str(release_dir),
-            entrypoint=f"{ENTRYPOINT_FILE}:{function_name(manifest.name)}",
-            pull_steps=[
-                {"prefect.deployments.steps.set_working_directory": {"directory": str(release_dir)}}
-            ],
-            job_variables={"env": env},
+            path=source.path,
+            entrypoint=source.entrypoint,
+            pull_steps=source.pull_steps,
+            job_variables=source.job_variables,
             paused=existing.paused if existing else False,
         )
         if existing is not None:
@@ -139,6 +142,46 @@ def upsert(
     return DeploymentInfo(
         str(deployment.id), f"{manifest.name}/{manifest.name}", manifest.version, deployment.paused
     )
+
+
+def upload(release_dir: Path, url: str) -> None:
+    """Copy the release folder to ``url`` (any fsspec URL) for remote workers to pull."""
+    import fsspec
+
+    fs, root = fsspec.core.url_to_fs(url)
+    fs.makedirs(root, exist_ok=True)
+    for path in sorted(p for p in release_dir.rglob("*") if p.is_file()):
+        target = f"{root}/{path.relative_to(release_dir).as_posix()}"
+        fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
+        fs.put_file(str(path), target)
+
+
+def check_pool(pool: str, source_kind: str) -> None:
+    """Refuse a work pool that does not exist, or one whose workers cannot see local releases.
+
+    Raises:
+        PromoteError: the pool is missing, or is not a ``process`` pool while releases are
+            only on this machine (``release_source`` local).
+    """
+    from prefect.exceptions import ObjectNotFound
+
+    with _client() as client:
+        try:
+            found = client.read_work_pool(pool)
+        except ObjectNotFound:
+            raise PromoteError(
+                f"work pool {pool!r} does not exist on the Prefect server",
+                hint="run `jupyter promote up` (creates the local pool 'jupyter-promote'), create"
+                f" it (`prefect work-pool create {pool} --type process`) or pick another with"
+                " --work-pool",
+            ) from None
+    if found.type != "process" and source_kind == "local":
+        raise PromoteError(
+            f"work pool {pool!r} is a {found.type} pool: its workers do not share this"
+            " machine's files, so they cannot run a release from a local folder",
+            hint="set c.PromoteConfig.release_source to 'git', 'storage' or 'image' in"
+            " jupyter_promote_config.py (docs/scaling.md)",
+        )
 
 
 def _replace_schedules(client: Any, deployment_id: Any, manifest: ReleaseManifest) -> None:
@@ -299,6 +342,61 @@ def run_state(name: str) -> dict[str, Any] | None:
             "time": _iso(last.start_time or last.expected_start_time),
         },
     }
+
+
+def first_run_since(name: str, since: Any) -> dict[str, Any] | None:
+    """The earliest run of ``name`` expected to start at or after ``since``: id, name, state,
+    state message and duration (None while it runs)."""
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterExpectedStartTime,
+    )
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    deployment = read(name)
+    with _client() as client:
+        runs = client.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id])),
+            flow_run_filter=FlowRunFilter(
+                expected_start_time=FlowRunFilterExpectedStartTime(after_=since)
+            ),
+            sort=FlowRunSort.EXPECTED_START_TIME_ASC,
+            limit=1,
+        )
+    if not runs:
+        return None
+    run = runs[0]
+    return {
+        "id": str(run.id),
+        "name": run.name,
+        "state": run.state.type.value if run.state else "UNKNOWN",
+        "message": (run.state.message or "") if run.state else "",
+        "seconds": run.total_run_time.total_seconds() if run.end_time else None,
+    }
+
+
+def artifact_data(flow_run_id: str, key: str) -> Any:
+    """The data of artifact ``key`` of a flow run (markdown text, table rows), if any."""
+    from prefect.client.schemas.filters import (
+        ArtifactFilter,
+        ArtifactFilterFlowRunId,
+        ArtifactFilterKey,
+    )
+
+    with _client() as client:
+        found = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]),
+                key=ArtifactFilterKey(any_=[key]),
+            ),
+            limit=1,
+        )
+    if not found:
+        return None
+    data = found[0].data
+    return json.loads(data) if found[0].type == "table" and isinstance(data, str) else data
 
 
 def _iso(moment: Any) -> str | None:

@@ -18,7 +18,8 @@ from typing import Any
 import nbformat
 from pydantic import BaseModel, Field
 
-from jupyter_promote.config import PromoteConfig
+from jupyter_promote.config import PromoteConfig, release_source
+from jupyter_promote.core.entrypoint import ENTRYPOINT_FILE, function_name
 from jupyter_promote.core.files import atomic_write_text
 from jupyter_promote.core.notebook import read_notebook
 from jupyter_promote.core.pipeline import analyze_notebook
@@ -39,6 +40,7 @@ from jupyter_promote.core.release import (
 )
 from jupyter_promote.core.runbook import runbook_summary
 from jupyter_promote.core.secrets import scan_notebook, secrets_error
+from jupyter_promote.core.sources import DeploymentSource, deployment_source
 from jupyter_promote.errors import PipelineInvalid, PromoteError
 
 
@@ -74,7 +76,13 @@ def settings_for(path: str | Path, given: dict[str, Any]) -> PromotionSettings:
     """The notebook's last promotion form, overridden by what is given, validated."""
     previous = read_promotion(read_notebook(path).nb)
     data = previous.model_dump() if previous else {}
-    data.update({k: v for k, v in given.items() if v not in (None, [], "")})
+    new = {k: v for k, v in given.items() if v not in (None, [], "")}
+    # A schedule given now replaces the remembered one of the other kind (cron vs interval).
+    if "schedule" in new:
+        data.pop("interval_seconds", None)
+    if "interval_seconds" in new:
+        data.pop("schedule", None)
+    data.update(new)
     return validate_settings(data)
 
 
@@ -106,6 +114,8 @@ def promote(
         raise secrets_error(findings)
     env = stack.prefect_env(config)
     deploy.check_reachable(env["PREFECT_API_URL"])
+    with deploy.using(env["PREFECT_API_URL"]):
+        deploy.check_pool(settings.work_pool, config.release_source)
     dry = _dry_run(path) if dry_run else "skipped (--no-dry-run)"
     with deploy.using(env["PREFECT_API_URL"]), pipeline_lock(config.pipelines_path, settings.name):
         return _release_and_deploy(path, loaded.nb, spec, settings, config, env, dry, promoted_by)
@@ -155,7 +165,7 @@ def _release_and_deploy(
             folder,
             manifest,
             runbook_summary(spec, settings),
-            _deploy_env(config, manifest),
+            _source(config, folder, manifest),
         )
     except Exception as exc:
         raise DeployFailed(
@@ -236,7 +246,7 @@ def rollback(name: str, config: PromoteConfig, version: str | None = None) -> Pr
             target = read_release(config.pipelines_path, name, version)
         folder = release_dir(config.pipelines_path, name, target.version)
         description = deploy.read(name).description or ""
-        info = deploy.upsert(folder, target, description, _deploy_env(config, target))
+        info = deploy.upsert(folder, target, description, _source(config, folder, target))
         mark_deployed(folder, info.id)
         set_current(config.pipelines_path, name, target.version)
     settings = target.settings()
@@ -256,13 +266,21 @@ def rollback(name: str, config: PromoteConfig, version: str | None = None) -> Pr
     )
 
 
-def _deploy_env(config: PromoteConfig, manifest: Any) -> dict[str, str]:
+def _source(config: PromoteConfig, folder: Path, manifest: Any) -> DeploymentSource:
+    """Where the deployment's workers find the release (docs/scaling.md)."""
     source = Path(manifest.source_notebook)
     workdir = source.parent if source.is_absolute() else config.project_path / source.parent
-    return {
-        "JUPYTER_PROMOTE_RUNS_DIR": str(config.runs_path),
-        "JUPYTER_PROMOTE_WORKDIR": str(workdir),
-    }
+    return deployment_source(
+        release_source(config),
+        release_dir=str(folder),
+        release_rel=_project_relative(folder, config),
+        workdir_rel=_project_relative(workdir, config),
+        local_env={
+            "JUPYTER_PROMOTE_RUNS_DIR": str(config.runs_path),
+            "JUPYTER_PROMOTE_WORKDIR": str(workdir),
+        },
+        entrypoint=f"{ENTRYPOINT_FILE}:{function_name(manifest.name)}",
+    )
 
 
 def _project_relative(path: str | Path, config: PromoteConfig) -> str:

@@ -31,6 +31,7 @@ CORE_MODULES = [
     "jupyter_promote.core.runbook",
     "jupyter_promote.core.secrets",
     "jupyter_promote.core.source",
+    "jupyter_promote.core.sources",
     "jupyter_promote.core.spec",
     "jupyter_promote.core.tags",
 ]

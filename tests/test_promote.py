@@ -104,28 +104,41 @@ def test_scheduled_runs_fire_and_complete_step_by_step(prefect_server, tmp_path)
     path = project_with_loans(tmp_path, "every.ipynb")
     out = promote_json(
         prefect_server, path, "--name", "every-few-seconds", "--owner", "ops",
-        "--interval", "5", "--no-dry-run", project=tmp_path,
+        "--interval", "10", "--no-dry-run", project=tmp_path,
     )  # fmt: skip
-    deadline = time.monotonic() + 120
-    done = None
-    while done is None and time.monotonic() < deadline:
+    of_deployment = DeploymentFilter(id=DeploymentFilterId(any_=[out["deployment_id"]]))
+
+    def first_started():
         with prefect_server.client() as client:
-            runs = client.read_flow_runs(
-                deployment_filter=DeploymentFilter(
-                    id=DeploymentFilterId(any_=[out["deployment_id"]])
-                )
-            )
-        done = next((r for r in runs if r.state and r.state.is_final()), None)
-        time.sleep(2)
-    with prefect_server.client() as client:
+            runs = client.read_flow_runs(deployment_filter=of_deployment)
+        return next((r for r in runs if r.state and not r.state.is_scheduled()), None)
+
+    started = wait_until(first_started, 120, "no scheduled run started within 120 s")
+    with prefect_server.client() as client:  # one run is enough: stop the schedule
         client.pause_deployment(out["deployment_id"])
-    assert done is not None, "no scheduled run finished within 120 s"
+
+    def final():
+        with prefect_server.client() as client:
+            run = client.read_flow_run(started.id)
+        return run if run.state and run.state.is_final() else None
+
+    done = wait_until(final, 180, "the scheduled run did not finish within 180 s")
     assert done.state.type.value == "COMPLETED", done.state.message
     from test_run import quality_artifacts, task_runs
 
     names = set(task_runs(prefect_server, done.id))
     assert {"setup", "load", "clean", "gate:clean", "features", "allocation"} <= names
     assert "every-few-seconds-data-quality" in quality_artifacts(prefect_server, done.id)
+
+
+def wait_until(probe, seconds, message):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = probe()
+        if found is not None:
+            return found
+        time.sleep(1)
+    raise AssertionError(message)
 
 
 def test_secrets_are_refused_and_nothing_is_written(prefect_server, tmp_path):
@@ -236,13 +249,12 @@ def test_ls_shows_last_run_and_next_run(prefect_server, tmp_path):
     project = ["--project-dir", str(tmp_path)]
     started = promote("trigger", "listed", *project, env=prefect_server.env)
     run_id = re.search(r"started flow run (\S+) \(http", started.stdout).group(1)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        with prefect_server.client() as client:
-            state = client.read_flow_run(run_id).state
-        if state is not None and state.is_final():
-            break
-        time.sleep(1)
+    waited = promote("wait", "listed", "--timeout", "180", *project, env=prefect_server.env)
+    assert waited.returncode == 0, waited.stdout + waited.stderr
+    assert re.search(r": COMPLETED in \d+\.\d s", waited.stdout), waited.stdout
+    assert f"Prefect UI: {prefect_server.ui_url}/runs/flow-run/{run_id}" in waited.stdout
+    assert "Data quality: " in waited.stdout and "0 failed" in waited.stdout
+    assert re.search(r"clean +loans_clean +error +pass +", waited.stdout), waited.stdout
     rows = json.loads(promote("ls", "--json", *project, env=prefect_server.env).stdout)
     assert rows["prefect_error"] is None
     [row] = rows["pipelines"]
@@ -337,12 +349,13 @@ def test_server_lost_before_the_deployment_step(tmp_path, monkeypatch):
         stack.up(config, worker=False)  # same database: the old deployment is still there
         from jupyter_promote import deploy
 
-        monkeypatch.delenv("PREFECT_API_URL")  # the promotion above set it to the old port
-        os.environ.update(stack.prefect_env(config))
-        assert deploy.read("fragile").version == first.version
+        assert "PREFECT_API_URL" not in os.environ  # promotion does not leave it behind
+        with deploy.using(stack.prefect_env(config)["PREFECT_API_URL"]):
+            assert deploy.read("fragile").version == first.version
         again = service.promote(path, {}, config, dry_run=False)
         assert again.version == v2[0].name
-        assert deploy.read("fragile").version == v2[0].name
+        with deploy.using(stack.prefect_env(config)["PREFECT_API_URL"]):
+            assert deploy.read("fragile").version == v2[0].name
         assert yaml.safe_load((v2[0] / "manifest.yaml").read_text())["deployed"] is True
     finally:
         stack.down(config)

@@ -1,0 +1,33 @@
+"""The promotion form: remembered settings overridden by what is given (no server needed)."""
+
+from __future__ import annotations
+
+import nbformat
+
+from jupyter_promote.core.promotion import PromotionSettings, write_promotion
+from jupyter_promote.promote import settings_for
+from nbbuild import make_nb, write_nb
+
+
+def remembered(tmp_path, **settings):
+    nb = make_nb(("step:one", "x = 1"))
+    write_promotion(nb, PromotionSettings(name="loans", owner="ana", **settings))
+    return write_nb(tmp_path / "n.ipynb", nb)
+
+
+def test_given_values_override_the_remembered_form(tmp_path):
+    path = remembered(tmp_path, schedule="0 6 * * *", tier="high")
+    settings = settings_for(path, {"tier": "critical", "team": None, "consumers": []})
+    assert (settings.name, settings.owner, settings.tier) == ("loans", "ana", "critical")
+    assert settings.schedule == "0 6 * * *"
+
+
+def test_a_new_cron_replaces_a_remembered_interval_and_back(tmp_path):
+    path = remembered(tmp_path, interval_seconds=300)
+    cron = settings_for(path, {"schedule": "0 7 * * 1-5"})
+    assert (cron.schedule, cron.interval_seconds) == ("0 7 * * 1-5", None)
+    nb = nbformat.read(path, as_version=4)
+    write_promotion(nb, cron)
+    nbformat.write(nb, path)
+    interval = settings_for(path, {"interval_seconds": 60})
+    assert (interval.schedule, interval.interval_seconds) == (None, 60)
