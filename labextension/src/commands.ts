@@ -39,7 +39,19 @@ export function registerTagCommands(
   palette: ICommandPalette | null
 ): void {
   const { commands } = app;
-  const activeCell = (): Cell | null => tracker.currentWidget?.content.activeCell ?? null;
+  // From the context menu: the cell right-clicked (made active); otherwise the active cell.
+  const activeCell = (): Cell | null => {
+    const notebook = tracker.currentWidget?.content;
+    if (!notebook) {
+      return null;
+    }
+    const hit = app.contextMenuHitTest(node => node.classList.contains('jp-Cell'));
+    const index = hit ? notebook.widgets.findIndex(c => c.node === hit) : -1;
+    if (index >= 0 && index !== notebook.activeCellIndex) {
+      notebook.activeCellIndex = index;
+    }
+    return notebook.activeCell;
+  };
   const isCode = () => activeCell()?.model.type === 'code';
   const allTags = (): string[][] =>
     (tracker.currentWidget?.content.widgets ?? []).map(c => tagsOf(c));

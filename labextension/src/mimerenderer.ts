@@ -44,7 +44,10 @@ export async function applyOutput(
   }
   const answer = await api.applyExpectations(body);
   panel.model.setMetadata(METADATA_KEY, answer.metadata);
-  return `recorded under step "${payload.step}" and applied to the open notebook`;
+  return (
+    `recorded under step "${payload.step}" and applied to the open notebook ` +
+    '(if saving says the file changed on disk, choose Overwrite: the notebook has the change)'
+  );
 }
 
 class ExpectationsRenderer extends Widget implements IRenderMime.IRenderer {
