@@ -8,7 +8,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 
-.PHONY: setup demo test lint typecheck bench clean
+.PHONY: setup demo test lint labtest typecheck bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,22 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e ".[test]"
 	@touch $(STAMP)
 
-setup: $(STAMP)  ## create .venv and install the project with its test extras
+# The JupyterLab extension: `pip install -e` builds it once (hatch-jupyter-builder); this rebuilds
+# it when its sources change and copies it where .venv/bin/jupyter lab looks for it.
+LABENV := PATH=$(CURDIR)/$(VENV)/bin:$$PATH NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+JLPM := $(CURDIR)/$(VENV)/bin/jlpm
+LABEXT_BUILT := jupyter_promote/labextension/package.json
+LABEXT_DEST := $(VENV)/share/jupyter/labextensions/jupyter-promote
+LABEXT_SRC := $(wildcard labextension/src/*.ts labextension/src/*/*.tsx labextension/style/* \
+	labextension/schema/*) labextension/package.json labextension/yarn.lock
+
+$(LABEXT_BUILT): $(STAMP) $(LABEXT_SRC)
+	cd labextension && $(LABENV) $(JLPM) install && $(LABENV) $(JLPM) build
+	rm -rf $(LABEXT_DEST) && mkdir -p $(LABEXT_DEST)
+	cp -r jupyter_promote/labextension/. labextension/install.json $(LABEXT_DEST)/
+	@touch $@
+
+setup: $(STAMP) $(LABEXT_BUILT)  ## create .venv, install the project with its test extras and the lab extension
 
 DEMO := demo-project
 JP := $(CURDIR)/$(VENV)/bin/jupyter promote
@@ -39,7 +54,10 @@ lint: setup  ## ruff lint + format check, mypy on the pure core
 	$(VENV)/bin/ruff format --check jupyter_promote tests benchmarks
 	$(VENV)/bin/mypy
 
-test: setup lint  ## lint, then every test (real kernels, servers and browser)
+labtest: setup  ## frontend unit tests of the lab extension (vitest)
+	cd labextension && $(LABENV) $(JLPM) test
+
+test: setup lint labtest  ## lint, frontend unit tests, then every test (real kernels, servers and browser)
 	$(PY) -m pytest
 
 bench: setup  ## performance targets from DESIGN.md section 7, printed as tables
@@ -47,3 +65,5 @@ bench: setup  ## performance targets from DESIGN.md section 7, printed as tables
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf labextension/node_modules labextension/lib labextension/tsconfig.tsbuildinfo \
+		jupyter_promote/labextension
