@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks import bench_analysis, bench_quality, bench_run, bench_server_import
+from benchmarks import (
+    bench_analysis,
+    bench_promote,
+    bench_quality,
+    bench_run,
+    bench_server_import,
+)
 
 
 def main() -> int:
     ok = True
-    for module in (bench_analysis, bench_server_import, bench_quality, bench_run):
+    for module in (bench_analysis, bench_server_import, bench_quality, bench_run, bench_promote):
         text, passed = module.run()
         print(text)
         ok = ok and passed
