@@ -97,6 +97,7 @@ export interface IStatus {
   prefect_api_url: string | null;
   prefect_ui_url: string | null;
   prefect_reachable: boolean;
+  prefect_error?: string | null;
   defaults: { owner: string; timezone: string; work_pool: string };
 }
 

@@ -70,6 +70,12 @@ export function JobView(props: { job: IJob } & ILinkProps): JSX.Element {
             ) : null}
             <PathLink path={result.runbook as string} label="Runbook" kind="runbook" open={props.open} />
             <PathLink path={result.release_dir as string} label="Release folder" kind="release" open={props.open} />
+            <PathLink
+              path={result.executed_notebook as string | undefined}
+              label="Executed notebook"
+              kind="executed-notebook"
+              open={props.open}
+            />
           </div>
         </div>
       ) : null}
