@@ -7,6 +7,8 @@ import json
 import os
 import sys
 
+from jupyter_promote.promote_options import add_promote_options, given_settings
+
 
 def cmd_promote(args: argparse.Namespace) -> int:
     """Check, dry-run, release and deploy a notebook; print version, deployment, next runs."""
@@ -14,21 +16,7 @@ def cmd_promote(args: argparse.Namespace) -> int:
     from jupyter_promote.config import load_config
 
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
-    given = {
-        "name": args.name,
-        "owner": args.owner,
-        "team": args.team,
-        "schedule": args.schedule,
-        "interval_seconds": args.interval,
-        "timezone": args.tz,
-        "sla": args.sla,
-        "tier": args.tier,
-        "consumers": args.consumer,
-        "reads": args.reads,
-        "writes": args.writes,
-        "work_pool": args.work_pool,
-        "notify": args.notify,
-    }
+    given = given_settings(args)
     config = load_config(args.project_dir)
     result = promote.promote(args.notebook, given, config, dry_run=not args.no_dry_run)
     if args.json:
@@ -87,24 +75,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         " Settings not given are taken from the notebook's last promotion.",
     )
     promote.add_argument("notebook", metavar="NOTEBOOK")
-    promote.add_argument("--name", help="pipeline name (lowercase slug)")
-    promote.add_argument("--owner", help="who answers for it (e-mail or user name): required")
-    promote.add_argument("--team", help="owning team")
-    promote.add_argument("--schedule", metavar="CRON", help='cron, e.g. "0 6 * * 1-5"')
-    promote.add_argument("--interval", type=int, metavar="SECONDS", help="or run every N seconds")
-    promote.add_argument("--tz", help="IANA timezone of schedule and SLA (default UTC)")
-    promote.add_argument("--sla", metavar="HH:MM", help="deadline by which a run must be done")
-    promote.add_argument("--tier", help="critical, high, normal or low")
-    promote.add_argument("--consumer", action="append", help="who uses the outputs (repeatable)")
-    promote.add_argument("--reads", action="append", help="data it reads (repeatable)")
-    promote.add_argument("--writes", action="append", help="data it writes (repeatable)")
-    promote.add_argument("--work-pool", help="Prefect work pool (default: the local one)")
-    promote.add_argument("--notify", help="notification channel")
-    promote.add_argument(
-        "--no-dry-run", action="store_true", help="skip the fresh-kernel dry run (recorded)"
-    )
+    add_promote_options(promote)
     promote.add_argument("--json", action="store_true", help="print the result as JSON")
-    promote.add_argument("--project-dir", help="project folder (default: current directory)")
     promote.set_defaults(func=cmd_promote)
 
     ls = sub.add_parser("ls", help="list promoted pipelines")

@@ -14,7 +14,8 @@ Load with ``%load_ext jupyter_promote``.
     %promote                             # form: settings, live schedule preview, "Promote"
     %promote --name loan-allocation --owner ana@bank.example --schedule "0 6 * * 1-5" ...
         # one line; also --team, --tz ZONE, --sla HH:MM, --tier critical|high|normal|low,
-        # --consumer WHO (repeatable), --interval SECONDS, --work-pool POOL, --notify CHANNEL,
+        # --consumer WHO, --reads DATA, --writes DATA (repeatable), --interval SECONDS,
+        # --work-pool POOL, --notify EMAIL-OR-block:NAME,
         # --no-dry-run, --project-dir DIR (default: the current directory)
 
 ``%promote`` promotes the notebook file as saved on disk (save it first); settings not given
@@ -35,6 +36,7 @@ from IPython.display import display
 
 from jupyter_promote.errors import PromoteError
 from jupyter_promote.expect_api import METADATA_MIME, SESSION, Recorded
+from jupyter_promote.promote_options import add_promote_options, given_settings
 
 if TYPE_CHECKING:
     from jupyter_promote.promote import PromoteResult
@@ -181,7 +183,7 @@ class PromoteMagics(Magics):
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
         result = service.promote(
             notebook,
-            _given(args),
+            given_settings(args),
             config,
             dry_run=not args.no_dry_run,
             promoted_by=jupyter_identity(),
@@ -199,19 +201,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _promote_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="%promote", description="Promote this notebook (as saved on disk).")
-    parser.add_argument("--name", help="pipeline name (lowercase slug)")
-    parser.add_argument("--owner", help="who answers for it (e-mail or user name): required")
-    parser.add_argument("--team", help="owning team")
-    parser.add_argument("--schedule", metavar="CRON", help='cron, e.g. "0 6 * * 1-5"')
-    parser.add_argument("--interval", type=int, metavar="SECONDS", help="or run every N seconds")
-    parser.add_argument("--tz", help="IANA timezone of schedule and SLA (default UTC)")
-    parser.add_argument("--sla", metavar="HH:MM", help="deadline by which a run must be done")
-    parser.add_argument("--tier", help="critical, high, normal or low")
-    parser.add_argument("--consumer", action="append", help="who uses the outputs (repeatable)")
-    parser.add_argument("--work-pool", help="Prefect work pool")
-    parser.add_argument("--notify", help="notification channel")
-    parser.add_argument("--no-dry-run", action="store_true", help="skip the fresh-kernel dry run")
-    parser.add_argument("--project-dir", help="project folder (default: current directory)")
+    add_promote_options(parser)
     return parser
 
 
@@ -223,22 +213,6 @@ def _parse_promote(line: str) -> argparse.Namespace | None:
         raise PromoteError(f"%promote: {exc}", hint="close the quotes") from None
     except SystemExit:  # --help printed the usage
         return None
-
-
-def _given(args: argparse.Namespace) -> dict[str, Any]:
-    return {
-        "name": args.name,
-        "owner": args.owner,
-        "team": args.team,
-        "schedule": args.schedule,
-        "interval_seconds": args.interval,
-        "timezone": args.tz,
-        "sla": args.sla,
-        "tier": args.tier,
-        "consumers": args.consumer,
-        "work_pool": args.work_pool,
-        "notify": args.notify,
-    }
 
 
 def _one(args: list[str], usage: str) -> str:

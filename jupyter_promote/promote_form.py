@@ -36,7 +36,7 @@ _TEXT_FIELDS = (  # field name, label, placeholder
     ("sla", "SLA", "HH:MM"),
     ("consumers", "Consumers", "comma-separated"),
     ("work_pool", "Work pool", ""),
-    ("notify", "Notify", "notification channel"),
+    ("notify", "Notify", "e-mail or block:NAME"),
 )
 
 

@@ -46,6 +46,8 @@ LAZY_MODULES = [
     "jupyter_promote.deploy",
     "jupyter_promote.promote",
     "jupyter_promote.promote_form",
+    "jupyter_promote.promote_options",
+    "jupyter_promote.watch",
     "jupyter_promote.pipelines",
     "jupyter_promote.backfill",
     "jupyter_promote.config",

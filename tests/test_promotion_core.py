@@ -118,6 +118,22 @@ def test_sla_must_be_hh_mm(sla):
     assert problems(sla=sla) == [f'sla: "{sla}" is not a time; write HH:MM, e.g. 17:00']
 
 
+@pytest.mark.parametrize("notify", ["", "ops@bank.example", "block:risk-slack"])
+def test_notify_takes_an_email_or_a_block_reference(notify):
+    assert settings(notify=notify).notify == notify
+
+
+def test_notify_refuses_a_webhook_url_that_would_put_its_secret_in_the_release():
+    hook = "https://hooks.slack.com/services/T000/B000/XXXXXXXX"
+    [problem] = problems(notify=hook)
+    assert problem.startswith("notify: is a URL; a webhook URL carries its secret")
+    assert '"block:BLOCK-NAME"' in problem
+    assert problems(notify="#risk-alerts") == [
+        'notify: "#risk-alerts" is not an e-mail address or "block:BLOCK-NAME" (a Prefect'
+        " notification block)"
+    ]
+
+
 def test_tier_must_be_known():
     assert problems(tier="urgent") == ['tier: "urgent" is not one of critical, high, normal, low']
 
@@ -273,7 +289,7 @@ def full_settings():
         reads=["s3://raw/loans.csv"],
         writes=["warehouse.allocations"],
         work_pool="process-pool",
-        notify="#risk-alerts",
+        notify="block:risk-alerts",
     )
 
 

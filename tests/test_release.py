@@ -65,7 +65,7 @@ SETTINGS = PromotionSettings(
     reads=["synthetic loan book (generated)"],
     writes=["output/allocation_AS_OF.csv"],
     work_pool="risk-pool",
-    notify="https://hooks.example.com/services/T000/B000/SECRETPATH",
+    notify="block:credit-risk-webhook",
 )
 
 
@@ -168,7 +168,7 @@ def test_runbook_summary_names_steps_owner_contact_tier_and_sla(loans):
     assert "\n" not in summary
 
 
-def test_runbook_never_shows_a_webhook_path(loans):
+def test_runbook_names_the_notification_block(loans):
     _, spec = loans
     text = render_runbook(
         spec,
@@ -179,8 +179,10 @@ def test_runbook_never_shows_a_webhook_path(loans):
         promoted_at=AT,
         dry_run="passed",
     )
-    assert "SECRETPATH" not in text + runbook_summary(spec, SETTINGS)
-    assert "https://hooks.example.com/… (webhook)" in text
+    assert "| Alerts go to | the Prefect notification block credit-risk-webhook |" in text
+    assert "alerts go to the Prefect notification block credit-risk-webhook" in (
+        runbook_summary(spec, SETTINGS)
+    )
 
 
 # -- versions -------------------------------------------------------------------------------------

@@ -112,7 +112,11 @@ class PromotionSettings(BaseModel):
     work_pool: str = Field(
         default="jupyter-promote", description="Prefect work pool whose workers run it."
     )
-    notify: str = Field(default="", description="Notification channel for its alerts.")
+    notify: str = Field(
+        default="",
+        description="Where its alerts go: an e-mail address, or `block:NAME` naming a Prefect"
+        " notification block (which holds a webhook URL and its secret).",
+    )
 
     @field_validator("name")
     @classmethod
@@ -207,6 +211,23 @@ class PromotionSettings(BaseModel):
         if not value.strip():
             raise ValueError('is empty; name a Prefect work pool, e.g. "jupyter-promote"')
         return value.strip()
+
+    @field_validator("notify")
+    @classmethod
+    def _check_notify(cls, value: str) -> str:
+        value = value.strip()
+        if not value or _EMAIL.match(value) or re.fullmatch(r"block:[A-Za-z0-9][\w.-]*", value):
+            return value
+        if "://" in value:
+            raise ValueError(
+                "is a URL; a webhook URL carries its secret and would be written into the"
+                " release: save it in a Prefect notification block (e.g. a Slack or custom"
+                ' webhook block) and give "block:BLOCK-NAME"'
+            )
+        raise ValueError(
+            f'"{value}" is not an e-mail address or "block:BLOCK-NAME" (a Prefect'
+            " notification block)"
+        )
 
     @model_validator(mode="after")
     def _one_schedule(self) -> PromotionSettings:

@@ -103,13 +103,10 @@ def _notebook_name(spec: PipelineSpec) -> str:
 
 
 def _channel(notify: str) -> str:
-    """A notification channel as shown to readers: webhook URLs carry secrets in their path,
-    so only their scheme and host are shown."""
-    scheme, sep, rest = notify.partition("://")
-    if not sep:
-        return notify
-    host = rest.split("/", 1)[0].rpartition("@")[2]
-    return f"{scheme}://{host}/… (webhook)"
+    """A notification channel as shown to readers (settings never hold a webhook URL: its
+    secret stays in the Prefect block named here)."""
+    kind, sep, name = notify.partition("block:")
+    return f"the Prefect notification block {name}" if sep and not kind else notify
 
 
 def _owner_sentence(settings: PromotionSettings) -> str:
