@@ -22,7 +22,8 @@ LABENV := PATH=$(CURDIR)/$(VENV)/bin:$$PATH NODE_EXTRA_CA_CERTS=/etc/ssl/certs/c
 JLPM := $(CURDIR)/$(VENV)/bin/jlpm
 LABEXT_BUILT := jupyter_promote/labextension/package.json
 LABEXT_DEST := $(VENV)/share/jupyter/labextensions/jupyter-promote
-LABEXT_SRC := $(wildcard labextension/src/*.ts labextension/src/*/*.tsx labextension/style/* \
+LABEXT_SRC := $(wildcard labextension/src/*.ts labextension/src/*.tsx labextension/src/*/*.tsx \
+	labextension/style/* \
 	labextension/schema/*) labextension/package.json labextension/yarn.lock
 
 $(LABEXT_BUILT): $(STAMP) $(LABEXT_SRC)
