@@ -13,12 +13,16 @@ from jupyter_promote.promote_options import add_promote_options, given_settings
 def cmd_promote(args: argparse.Namespace) -> int:
     """Check, dry-run, release and deploy a notebook; print version, deployment, next runs."""
     from jupyter_promote import promote
+    from jupyter_promote.cli_run import TerminalPromoteProgress
     from jupyter_promote.config import load_config
 
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
     given = given_settings(args)
     config = load_config(args.project_dir)
-    result = promote.promote(args.notebook, given, config, dry_run=not args.no_dry_run)
+    progress = None if args.json else TerminalPromoteProgress(sys.stderr)
+    result = promote.promote(
+        args.notebook, given, config, dry_run=not args.no_dry_run, progress=progress
+    )
     if args.json:
         print(json.dumps(result.model_dump(), indent=2))
         return 0

@@ -37,6 +37,15 @@ class TerminalProgress:
         )
 
 
+class TerminalPromoteProgress(TerminalProgress):
+    """Also prints a promotion's phases: ``checks ok``, ``release ... written``."""
+
+    def event(self, step: str, state: str, message: str = "") -> None:
+        if state == "started" and step != "dry-run":
+            return  # the completed line says it
+        print(f"{step}: {state}" + (f" ({message})" if message else ""), file=self.out, flush=True)
+
+
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     """Kernel and time-limit options shared by ``run`` and ``check --execute``."""
     parser.add_argument("--kernel", help="kernel to run in (default: the notebook's kernelspec)")

@@ -13,7 +13,7 @@ import getpass
 import importlib.metadata
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import nbformat
 from pydantic import BaseModel, Field
@@ -56,6 +56,29 @@ class DeployFailed(PromoteError):
     http_status = 502
 
 
+class PromoteProgress(Protocol):
+    """Hears a promotion's phases, and the dry run's steps (``flow.Progress``)."""
+
+    def event(self, step: str, state: str, message: str = "") -> None:
+        """``step``: checks, dry-run, release, deployment; ``state``: started, completed,
+        failed or skipped."""
+
+    def step_started(self, number: int, total: int, name: str) -> None: ...
+
+    def step_finished(self, number: int, total: int, result: Any) -> None: ...
+
+
+class _Quiet:
+    def event(self, step: str, state: str, message: str = "") -> None:
+        pass
+
+    def step_started(self, number: int, total: int, name: str) -> None:
+        pass
+
+    def step_finished(self, number: int, total: int, result: Any) -> None:
+        pass
+
+
 class PromoteResult(BaseModel):
     """What a promotion did."""
 
@@ -93,8 +116,12 @@ def promote(
     *,
     dry_run: bool = True,
     promoted_by: str | None = None,
+    progress: PromoteProgress | None = None,
 ) -> PromoteResult:
     """Promote a notebook: see the module docstring for the order of things.
+
+    ``progress`` hears each phase as it starts and ends (``checks``, ``dry-run`` with its
+    steps, ``release``, ``deployment``): the terminal, the lab panel's job log.
 
     Raises:
         PromotionInvalid, PipelineInvalid, SecretsFound, DryRunFailed: nothing was written.
@@ -104,6 +131,8 @@ def promote(
     """
     from jupyter_promote import deploy, stack
 
+    progress = progress or _Quiet()
+    progress.event("checks", "started", "static checks, settings, secrets, Prefect server")
     loaded = read_notebook(path)
     spec = analyze_notebook(loaded.nb, _project_relative(path, config))
     if not spec.ok:
@@ -116,22 +145,30 @@ def promote(
     deploy.check_reachable(env["PREFECT_API_URL"])
     with deploy.using(env["PREFECT_API_URL"]):
         deploy.check_pool(settings.work_pool, config.release_source)
-    dry = _dry_run(path) if dry_run else "skipped (--no-dry-run)"
+    progress.event("checks", "completed", "static checks, settings, secrets, Prefect server")
+    dry = _dry_run(path, progress) if dry_run else "skipped (--no-dry-run)"
+    if not dry_run:
+        progress.event("dry-run", "skipped", "turned off (recorded in the release)")
     with deploy.using(env["PREFECT_API_URL"]), pipeline_lock(config.pipelines_path, settings.name):
-        return _release_and_deploy(path, loaded.nb, spec, settings, config, env, dry, promoted_by)
+        return _release_and_deploy(
+            path, loaded.nb, spec, settings, config, env, dry, promoted_by, progress
+        )
 
 
-def _dry_run(path: str | Path) -> str:
+def _dry_run(path: str | Path, progress: PromoteProgress) -> str:
     from jupyter_promote import service
     from jupyter_promote.runner import RunOptions
 
-    _, report = service.dry_run(path, RunOptions())
+    progress.event("dry-run", "started", "fresh kernel, default parameters")
+    _, report = service.dry_run(path, RunOptions(), progress)
     if not report.ok:
+        progress.event("dry-run", "failed", report.error or "")
         raise DryRunFailed(
             f"the dry run in a fresh kernel failed: {report.error}",
             hint="fix the notebook (see `jupyter promote check --execute`), or skip the dry run"
             " with --no-dry-run (recorded in the release)",
         )
+    progress.event("dry-run", "completed", "every step and gate passed")
     return "passed"
 
 
@@ -144,9 +181,11 @@ def _release_and_deploy(
     env: dict[str, str],
     dry: str,
     promoted_by: str | None,
+    progress: PromoteProgress,
 ) -> PromoteResult:
     from jupyter_promote import deploy
 
+    progress.event("release", "started", "writing the immutable release")
     current = current_release(config.pipelines_path, settings.name)
     folder, manifest, created = write_release(
         config.pipelines_path,
@@ -160,6 +199,9 @@ def _release_and_deploy(
         schedule_text=describe_schedule(settings),
     )
     unchanged = not created and current is not None and current.version == manifest.version
+    written = "unchanged" if unchanged else "written"
+    progress.event("release", "completed", f"version {manifest.version} {written}")
+    progress.event("deployment", "started", f"{settings.name} on work pool {settings.work_pool}")
     try:
         info = deploy.upsert(
             folder,
@@ -168,6 +210,7 @@ def _release_and_deploy(
             _source(config, folder, manifest),
         )
     except Exception as exc:
+        progress.event("deployment", "failed", f"{type(exc).__name__}: {exc}")
         raise DeployFailed(
             f"release {manifest.version} of {settings.name!r} is written to {folder} but the"
             f" deployment could not be updated ({type(exc).__name__}: {exc}); the previous"
@@ -178,6 +221,7 @@ def _release_and_deploy(
     mark_deployed(folder, info.id)
     set_current(config.pipelines_path, settings.name, manifest.version)
     _remember(path, settings)
+    progress.event("deployment", "completed", f"{info.name}: {describe_schedule(settings)}")
     ui = (env.get("PREFECT_UI_URL") or env["PREFECT_API_URL"].removesuffix("/api")).rstrip("/")
     return PromoteResult(
         name=settings.name,

@@ -7,7 +7,6 @@ it returns; they hold no logic of their own.
 from __future__ import annotations
 
 import os
-from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,13 +22,6 @@ from jupyter_promote.errors import PipelineInvalid, PrefectUnavailable, PromoteE
 if TYPE_CHECKING:
     from jupyter_promote.flow import Progress
     from jupyter_promote.runner import PipelineRun, RunOptions, RunReport
-
-
-# Progress of a dry run reached through a caller that passes none (``promote.promote`` runs its
-# dry run itself): the lab panel's promotion job sets it in its worker thread.
-DRY_RUN_PROGRESS: ContextVar[Progress | None] = ContextVar(
-    "jupyter_promote_dry_run_progress", default=None
-)
 
 
 def check(path: str | Path, name: str | None = None) -> PipelineSpec:
@@ -115,7 +107,6 @@ def dry_run(
     """
     from jupyter_promote.runner import PipelineRun, RunReport
 
-    progress = progress or DRY_RUN_PROGRESS.get()
     spec = check(path)
     loaded = read_notebook(path)
     if not spec.order:  # no steps or a cycle: nothing can run

@@ -403,14 +403,15 @@ async def promote_and_manage(server, api, loans):  # split for readability: one 
     result = job["result"]
     assert result["name"] == "rest-loans" and result["dry_run"] == "passed"
     steps = [(e["step"], e["state"]) for e in job["events"]]
-    assert steps[0] == ("checks", "completed")
+    assert steps[:3] == [("checks", "started"), ("checks", "completed"), ("dry-run", "started")]
     for name in ("load", "clean", "features", "allocation"):
         assert (name, "completed") in steps
-    assert steps[-5:] == [
+    assert steps[-6:] == [
         ("allocation", "completed"),
         ("dry-run", "completed"),
         ("release", "started"),
         ("release", "completed"),
+        ("deployment", "started"),
         ("deployment", "completed"),
     ]
 

@@ -359,3 +359,24 @@ def test_server_lost_before_the_deployment_step(tmp_path, monkeypatch):
         assert yaml.safe_load((v2[0] / "manifest.yaml").read_text())["deployed"] is True
     finally:
         stack.down(config)
+
+
+def test_promote_prints_each_phase_and_dry_run_step(prefect_server, tmp_path):
+    path = project_with_loans(tmp_path, "phases.ipynb")
+    result = promote(
+        "promote", str(path), "--name", "phases", "--owner", "ana", "--schedule", "0 6 1 1 *",
+        "--project-dir", str(tmp_path), env=prefect_server.env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    order = [
+        "checks: completed",
+        "dry-run: started",
+        "[1/4] load ok",
+        "[4/4] allocation ok",
+        "dry-run: completed",
+        "release: completed (version ",
+        "deployment: completed (phases/phases: at 06:00",
+    ]
+    found = [next(i for i, line in enumerate(lines) if line.startswith(o)) for o in order]
+    assert found == sorted(found), result.stderr

@@ -180,6 +180,7 @@ def report_result(report: Any) -> dict[str, Any]:
         "ok": report.ok,
         "executed_notebook": report.executed_notebook or None,
         "steps": [asdict(step) for step in report.steps],
+        "quality": list(report.quality),  # CheckResult dicts: the panel's "last result"
     }
     if not report.ok:
         result["error"] = JobError(

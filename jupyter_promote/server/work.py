@@ -14,7 +14,6 @@ from jupyter_promote.server.jobs import JobProgress, Work, report_result
 
 if TYPE_CHECKING:
     from jupyter_promote.core.promotion import PromotionSettings
-    from jupyter_promote.runner import StepResult
 
 
 def preflight_promote(
@@ -71,51 +70,17 @@ def dry_run_work(path: Path, save_to: Path) -> Work:
     return work
 
 
-class _PromoteProgress:
-    """Forwards dry-run steps; the last one finished means the release is being written."""
-
-    def __init__(self, progress: JobProgress) -> None:
-        self.progress = progress
-
-    def step_started(self, number: int, total: int, name: str) -> None:
-        self.progress.step_started(number, total, name)
-
-    def step_finished(self, number: int, total: int, result: StepResult) -> None:
-        self.progress.step_finished(number, total, result)
-        if number == total and result.status == "completed":
-            self.progress.event("dry-run", "completed", "every step and gate passed")
-            self.progress.event("release", "started", "writing the immutable release")
-
-
 def promote_work(
     path: Path, given: dict[str, Any], config: PromoteConfig, *, dry_run: bool, promoted_by: str
 ) -> Work:
     """Promotion: dry run (events per step), release, deployment; the result is PromoteResult."""
 
     def work(progress: JobProgress) -> dict[str, Any]:
-        from jupyter_promote import promote, service
+        from jupyter_promote import promote
 
-        progress.event("checks", "completed", "static checks, settings, secrets, Prefect server")
-        if dry_run:
-            progress.event("dry-run", "started", "fresh kernel, default parameters")
-        else:
-            progress.event("dry-run", "skipped", "turned off (recorded in the release)")
-            progress.event("release", "started", "writing the immutable release")
-        token = service.DRY_RUN_PROGRESS.set(_PromoteProgress(progress))
-        try:
-            result = promote.promote(path, given, config, dry_run=dry_run, promoted_by=promoted_by)
-        except promote.DryRunFailed as exc:
-            progress.event("dry-run", "failed", exc.message)
-            raise
-        except promote.DeployFailed:
-            progress.event("release", "completed", "written, not deployed")
-            progress.current = "deployment"
-            raise
-        finally:
-            service.DRY_RUN_PROGRESS.reset(token)
-        written = "unchanged" if result.unchanged else "written"
-        progress.event("release", "completed", f"version {result.version} {written}")
-        progress.event("deployment", "completed", f"{result.deployment}: {result.schedule}")
+        result = promote.promote(
+            path, given, config, dry_run=dry_run, promoted_by=promoted_by, progress=progress
+        )
         return result.model_dump()
 
     return work
