@@ -77,7 +77,7 @@ def backfill(
     )
     env = stack.prefect_env(config)
     deploy.check_reachable(env["PREFECT_API_URL"])
-    ui = (env.get("PREFECT_UI_URL") or env["PREFECT_API_URL"].removesuffix("/api")).rstrip("/")
+    ui = stack.ui_base(env)
     pending, active, ended = list(values), {}, []  # active: run id -> (value, started)
     with deploy.using(env["PREFECT_API_URL"]):
         while pending or active:

@@ -121,7 +121,7 @@ def _add_prefect_state(rows: list[PipelineRow], config: PromoteConfig) -> None:
 
     env = stack.prefect_env(config)
     deploy.check_reachable(env["PREFECT_API_URL"])
-    ui = (env.get("PREFECT_UI_URL") or env["PREFECT_API_URL"].removesuffix("/api")).rstrip("/")
+    ui = stack.ui_base(env)
     with deploy.using(env["PREFECT_API_URL"]):
         for row in rows:
             state = deploy.run_state(row.name)
@@ -180,7 +180,7 @@ def trigger(name: str, config: PromoteConfig, parameters: dict[str, Any]) -> Run
     env = stack.prefect_env(config)
     with deploy.using(_api_url(config, env)):
         run_id = deploy.trigger(name, parameters)
-    ui = (env.get("PREFECT_UI_URL") or env["PREFECT_API_URL"].removesuffix("/api")).rstrip("/")
+    ui = stack.ui_base(env)
     return RunInfo(id=run_id, state="SCHEDULED", time=None, url=f"{ui}/runs/flow-run/{run_id}")
 
 

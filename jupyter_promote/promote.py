@@ -183,7 +183,7 @@ def _release_and_deploy(
     promoted_by: str | None,
     progress: PromoteProgress,
 ) -> PromoteResult:
-    from jupyter_promote import deploy
+    from jupyter_promote import deploy, stack
 
     progress.event("release", "started", "writing the immutable release")
     current = current_release(config.pipelines_path, settings.name)
@@ -222,7 +222,7 @@ def _release_and_deploy(
     set_current(config.pipelines_path, settings.name, manifest.version)
     _remember(path, settings)
     progress.event("deployment", "completed", f"{info.name}: {describe_schedule(settings)}")
-    ui = (env.get("PREFECT_UI_URL") or env["PREFECT_API_URL"].removesuffix("/api")).rstrip("/")
+    ui = stack.ui_base(env)
     return PromoteResult(
         name=settings.name,
         version=manifest.version,
@@ -294,7 +294,7 @@ def rollback(name: str, config: PromoteConfig, version: str | None = None) -> Pr
         mark_deployed(folder, info.id)
         set_current(config.pipelines_path, name, target.version)
     settings = target.settings()
-    ui = (env.get("PREFECT_UI_URL") or env["PREFECT_API_URL"].removesuffix("/api")).rstrip("/")
+    ui = stack.ui_base(env)
     return PromoteResult(
         name=name,
         version=target.version,

@@ -179,7 +179,7 @@ def run(
 
     flow_run_id = str(state.state_details.flow_run_id)
     report = caller.report or RunReport(pipeline=pipeline, parameters=parameters)
-    ui = (env.get("PREFECT_UI_URL") or env["PREFECT_API_URL"].removesuffix("/api")).rstrip("/")
+    ui = stack.ui_base(env)
     return RunOutcome(
         report=report,
         flow_run_id=flow_run_id,

@@ -246,6 +246,15 @@ def prefect_env(config: PromoteConfig) -> dict[str, str]:
     return env
 
 
+def ui_base(env: dict[str, str]) -> str:
+    """The Prefect UI address for an environment from :func:`prefect_env` (no trailing slash).
+
+    >>> ui_base({"PREFECT_API_URL": "http://127.0.0.1:4200/api"})
+    'http://127.0.0.1:4200'
+    """
+    return (env.get("PREFECT_UI_URL") or env["PREFECT_API_URL"].removesuffix("/api")).rstrip("/")
+
+
 def format_duration(seconds: float) -> str:
     """A duration for people: "45 s", "12 min", "3 h 5 min", "2 d 4 h"."""
     seconds = max(0, int(seconds))

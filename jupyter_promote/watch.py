@@ -66,7 +66,7 @@ def wait_for_run(
 
     env = stack.prefect_env(config)
     deploy.check_reachable(env["PREFECT_API_URL"])
-    ui = (env.get("PREFECT_UI_URL") or env["PREFECT_API_URL"].removesuffix("/api")).rstrip("/")
+    ui = stack.ui_base(env)
     since = (since or datetime.now(timezone.utc)) - timedelta(seconds=5)
     deadline = time.monotonic() + timeout
     with deploy.using(env["PREFECT_API_URL"]):
