@@ -111,3 +111,42 @@ def test_server_extension_imports_no_runtime_at_start(module):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert json.loads(out) == []
+
+
+# Loading the extension at server start (registering the handler classes) must not pay for the
+# REST models (pydantic) or the expectation grammar: the first request that needs them imports
+# them (DESIGN.md section 7, under 100 ms).
+START_LAZY = [
+    "jupyter_promote.server.models",
+    "jupyter_promote.core.expectations",
+    "jupyter_promote.core.pipeline",
+]
+_LOAD_EXTENSION = """
+import importlib, json, logging, sys, tempfile, types
+from tornado.web import Application
+from traitlets.config import Configurable
+import jupyter_promote
+
+class ServerApp(Configurable):  # what the hook uses of jupyter_server's ServerApp
+    pass
+
+app = ServerApp()
+app.contents_manager = types.SimpleNamespace(root_dir=tempfile.mkdtemp())
+app.web_app = Application(base_url="/")
+app.log = logging.getLogger("probe")
+for point in jupyter_promote._jupyter_server_extension_points():
+    importlib.import_module(point["module"])._load_jupyter_server_extension(app)
+app.web_app.settings["jupyter_promote"].jobs.shutdown()
+routes = [r for rule in app.web_app.default_router.rules for r in getattr(rule.target, "rules", [])]
+print(json.dumps({"routes": len(routes), "imported": [m for m in WATCHED if m in sys.modules]}))
+"""
+
+
+def test_loading_the_extension_imports_no_models_or_expectations():
+    code = f"WATCHED = {START_LAZY + SERVER_HEAVY!r}\n{_LOAD_EXTENSION}"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    loaded = json.loads(out)
+    assert loaded["routes"] == 14  # the handler classes really were registered
+    assert loaded["imported"] == []

@@ -3,6 +3,10 @@
 Every handler is an ``APIHandler`` behind ``@authenticated`` and ``@authorized`` (resource
 ``jupyter_promote``; Jupyter Server enforces XSRF on POST). Errors of every handler are rendered
 in one place, :meth:`PromoteHandler.write_error`, from :func:`error_answer`.
+
+The pydantic models of the JSON contract (:mod:`.models`) are imported by the first request
+that uses them, not when the server loads the extension: with pydantic and the expectation
+grammar they would cost more than JupyterLab's start-up budget (DESIGN.md section 7).
 """
 
 from __future__ import annotations
@@ -12,30 +16,37 @@ import getpass
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from jupyter_server.base.handlers import APIHandler
-from pydantic import BaseModel, ValidationError
 from tornado import web
 from tornado.ioloop import IOLoop
 
 from jupyter_promote.errors import PromoteError
-from jupyter_promote.server import models as m
 from jupyter_promote.server.paths import resolve_in_root
 
-Model = TypeVar("Model", bound=BaseModel)
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from jupyter_promote.server.models import ErrorBody
+
+Model = TypeVar("Model", bound="BaseModel")
 T = TypeVar("T")
 _ANONYMOUS = re.compile(r"[0-9a-f]{32}")  # the id Jupyter's token login gives an unnamed user
 
 
-def error_answer(exc: BaseException | None, status: int) -> tuple[int, m.ErrorBody]:
+def error_answer(exc: BaseException | None, status: int) -> tuple[int, ErrorBody]:
     """The one mapping from an exception to an HTTP status and the error body."""
+    from pydantic import ValidationError
+
+    from jupyter_promote.server.models import ErrorBody
+
     if isinstance(exc, PromoteError):
         details: Any = exc.details or None
         diagnostics = getattr(exc, "diagnostics", None)
         if diagnostics:
             details = {"diagnostics": [d.model_dump() for d in diagnostics]}
-        body = m.ErrorBody(
+        body = ErrorBody(
             message=exc.message, hint=exc.hint or None, reason=type(exc).__name__, details=details
         )
         return exc.http_status, body
@@ -44,7 +55,7 @@ def error_answer(exc: BaseException | None, status: int) -> tuple[int, m.ErrorBo
             {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
         ]
         text = "; ".join(f"{p['field'] or 'body'}: {p['message']}" for p in problems)
-        body = m.ErrorBody(
+        body = ErrorBody(
             message=f"the request body is invalid: {text}",
             hint="see docs/rest-api.md for the fields of this request",
             reason="BadRequest",
@@ -54,11 +65,11 @@ def error_answer(exc: BaseException | None, status: int) -> tuple[int, m.ErrorBo
     if isinstance(exc, web.HTTPError):
         message = exc.log_message % exc.args if exc.log_message and exc.args else exc.log_message
         reason = exc.reason or ("Forbidden" if exc.status_code == 403 else "HTTPError")
-        return exc.status_code, m.ErrorBody(
+        return exc.status_code, ErrorBody(
             message=message or reason, hint=None, reason=reason, details=None
         )
     message = "internal error; see the Jupyter server log"
-    return status, m.ErrorBody(message=message, hint=None, reason="InternalError", details=None)
+    return status, ErrorBody(message=message, hint=None, reason="InternalError", details=None)
 
 
 def identity_name(user: Any) -> str:
@@ -71,9 +82,10 @@ class PromoteHandler(APIHandler):
     """Base: error rendering, body parsing, path resolution, blocking calls off the IOLoop."""
 
     auth_resource = "jupyter_promote"
-    #: OpenAPI operations of the handler: method -> (summary, request model, answer model, status)
-    #: (an answer model given as "module:Name" is imported only to write the OpenAPI document)
-    api: ClassVar[dict[str, tuple[str, type[BaseModel] | None, type[BaseModel] | str, int]]] = {}
+    #: OpenAPI operations of the handler: method -> (summary, request model, answer model, status).
+    #: Models are named, not imported ("Status": :mod:`.models`; "module:Name" elsewhere): they
+    #: are imported only to write the OpenAPI document.
+    api: ClassVar[dict[str, tuple[str, str | None, str, int]]] = {}
 
     @property
     def state(self) -> Any:
@@ -97,6 +109,8 @@ class PromoteHandler(APIHandler):
         self.finish(body.model_dump_json())
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        from pydantic import ValidationError
+
         if isinstance(value, PromoteError | ValidationError):
             self.log.info("jupyter-promote %s %s: %s", self.request.method, self.request.uri, value)
         else:

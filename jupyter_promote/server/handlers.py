@@ -2,8 +2,8 @@
 
 This module holds the notebook-facing handlers (status, check, expectations, the promote form,
 jobs) and :data:`ROUTES`; :mod:`.pipeline_handlers` the promoted pipelines; :mod:`.base` the
-error mapping. Prefect, Great Expectations and kernels are imported only inside the handlers
-and jobs that use them.
+error mapping. The pydantic models, Prefect, Great Expectations and kernels are imported only
+inside the handlers and jobs that use them, so loading the extension stays cheap.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from typing import Any, ClassVar
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_promote.server import models as m
 from jupyter_promote.server.base import PromoteHandler, identity_name
 from jupyter_promote.server.pipeline_handlers import (
     PauseHandler,
@@ -29,12 +28,13 @@ __all__ = ["API_PREFIX", "ROUTES", "PromoteHandler", "route_pattern"]
 
 
 class StatusHandler(PromoteHandler):
-    api: ClassVar = {"get": ("Project folders and Prefect reachability", None, m.Status, 200)}
+    api: ClassVar = {"get": ("Project folders and Prefect reachability", None, "Status", 200)}
 
     @web.authenticated
     @authorized
     async def get(self) -> None:
         from jupyter_promote import __version__, service
+        from jupyter_promote.server import models as m
 
         config = self.config_
         endpoint = await self.blocking(service.prefect_endpoint, config)
@@ -59,7 +59,7 @@ class CheckHandler(PromoteHandler):
     api: ClassVar = {
         "post": (
             "Static check: the pipeline spec",
-            m.CheckRequest,
+            "CheckRequest",
             "jupyter_promote.core.spec:PipelineSpec",
             200,
         )
@@ -69,6 +69,7 @@ class CheckHandler(PromoteHandler):
     @authorized
     async def post(self) -> None:
         from jupyter_promote import service
+        from jupyter_promote.server import models as m
 
         request = self.body(m.CheckRequest)
         file = self.notebook(request.path, must_exist=request.notebook is None)
@@ -80,12 +81,13 @@ class CheckHandler(PromoteHandler):
 
 
 class ParseHandler(PromoteHandler):
-    api: ClassVar = {"post": ("Parse an %expect line", m.ParseRequest, m.ParseResult, 200)}
+    api: ClassVar = {"post": ("Parse an %expect line", "ParseRequest", "ParseResult", 200)}
 
     @web.authenticated
     @authorized
     def post(self) -> None:
         from jupyter_promote.core.expectations import SEVERITY_BY_LEVEL, parse_expect_line
+        from jupyter_promote.server import models as m
 
         request = self.body(m.ParseRequest)
         variable, configs = parse_expect_line(request.line)
@@ -103,7 +105,7 @@ class ParseHandler(PromoteHandler):
 
 class ApplyHandler(PromoteHandler):
     api: ClassVar = {
-        "post": ("Add, remove or re-grade expectations", m.ApplyRequest, m.ApplyResult, 200)
+        "post": ("Add, remove or re-grade expectations", "ApplyRequest", "ApplyResult", 200)
     }
 
     @web.authenticated
@@ -112,6 +114,7 @@ class ApplyHandler(PromoteHandler):
         import nbformat
 
         from jupyter_promote.core import expectations as ex
+        from jupyter_promote.server import models as m
 
         request = self.body(m.ApplyRequest)
         nb = nbformat.from_dict({"metadata": {ex.METADATA_KEY: request.metadata}})
@@ -130,7 +133,7 @@ class ApplyHandler(PromoteHandler):
 
 
 class DefaultsHandler(PromoteHandler):
-    api: ClassVar = {"get": ("The promote form's start values", None, m.PromoteDefaults, 200)}
+    api: ClassVar = {"get": ("The promote form's start values", None, "PromoteDefaults", 200)}
 
     @web.authenticated
     @authorized
@@ -138,6 +141,7 @@ class DefaultsHandler(PromoteHandler):
         from jupyter_promote.core.naming import slug
         from jupyter_promote.core.notebook import read_notebook
         from jupyter_promote.core.promotion import read_promotion
+        from jupyter_promote.server import models as m
 
         file = self.notebook(self.get_query_argument("path", ""))
         previous = read_promotion(read_notebook(file).nb)
@@ -155,13 +159,14 @@ class DefaultsHandler(PromoteHandler):
 
 class PreviewHandler(PromoteHandler):
     api: ClassVar = {
-        "post": ("Validate settings, preview schedule", m.PreviewRequest, m.Preview, 200)
+        "post": ("Validate settings, preview schedule", "PreviewRequest", "Preview", 200)
     }
 
     @web.authenticated
     @authorized
     def post(self) -> None:
         from jupyter_promote.core import promotion
+        from jupyter_promote.server import models as m
 
         request = self.body(m.PreviewRequest)
         try:
@@ -192,11 +197,12 @@ def _split_problem(text: str) -> dict[str, str]:
 
 
 class JobsHandler(PromoteHandler):
-    api: ClassVar = {"post": ("Start a dry run or a promotion", m.JobRequest, m.Job, 202)}
+    api: ClassVar = {"post": ("Start a dry run or a promotion", "JobRequest", "Job", 202)}
 
     @web.authenticated
     @authorized
     async def post(self) -> None:
+        from jupyter_promote.server import models as m
         from jupyter_promote.server import work
 
         request = self.body(m.JobRequest)
@@ -221,7 +227,7 @@ class JobsHandler(PromoteHandler):
 
 
 class JobHandler(PromoteHandler):
-    api: ClassVar = {"get": ("A job's state, events and result", None, m.Job, 200)}
+    api: ClassVar = {"get": ("A job's state, events and result", None, "Job", 200)}
 
     @web.authenticated
     @authorized

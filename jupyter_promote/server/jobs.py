@@ -4,6 +4,7 @@ A job runs in a ``ThreadPoolExecutor`` (2 workers) so the server's IOLoop never 
 kernel or Prefect. Each worker thread runs without the submitting thread's context: nbclient's
 synchronous API (jupyter_core ``run_sync``) then creates the thread's own event loop instead of
 finding the server's. Progress arrives through :class:`JobProgress` as events the panel polls.
+The job models (pydantic) are imported by the first job, not when the server loads the extension.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from jupyter_promote.errors import PromoteError
-from jupyter_promote.server.models import Job, JobError, JobEvent
 
 if TYPE_CHECKING:
     from jupyter_promote.runner import StepResult
+    from jupyter_promote.server.models import Job, JobError
 
 log = logging.getLogger(__name__)
 KEEP_FINISHED = 100  # finished jobs kept for polling; older ones are forgotten
@@ -36,6 +37,8 @@ class JobNotFound(PromoteError):
 
 def error_of(exc: BaseException) -> JobError:
     """A job's error from an exception: a PromoteError keeps its status, message and hint."""
+    from jupyter_promote.server.models import JobError
+
     if isinstance(exc, PromoteError):
         return JobError(
             status=exc.http_status,
@@ -63,6 +66,8 @@ class JobProgress:
 
     def event(self, step: str, state: str, message: str = "") -> None:
         """Append one event (``state``: started, completed, failed or skipped)."""
+        from jupyter_promote.server.models import JobEvent
+
         stamp = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         with self._lock:
             self._job.events.append(
@@ -103,6 +108,7 @@ class JobManager:
             ReleaseBusy: another promotion of ``pipeline`` is queued or running.
         """
         from jupyter_promote.core.release import ReleaseBusy
+        from jupyter_promote.server.models import Job
 
         job = Job(
             id=uuid.uuid4().hex[:12],
@@ -148,6 +154,8 @@ class JobManager:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _run(self, job: Job, work: Work, pipeline: str | None) -> None:
+        from jupyter_promote.server.models import JobError
+
         progress = JobProgress(job, self._lock)
         with self._lock:
             job.state = "running"
@@ -176,6 +184,8 @@ class JobManager:
 
 def report_result(report: Any) -> dict[str, Any]:
     """A dry run's report as the job result (``error`` set when a step failed)."""
+    from jupyter_promote.server.models import JobError
+
     result: dict[str, Any] = {
         "ok": report.ok,
         "executed_notebook": report.executed_notebook or None,

@@ -31,11 +31,11 @@ _ERRORS = {
 _QUERY = {("promote/defaults", "get"): ["path"]}
 
 
-def _model(ref: type[BaseModel] | str) -> type[BaseModel]:
-    if isinstance(ref, str):
-        module, name = ref.split(":")
-        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
-    return ref
+def _model(ref: str) -> type[BaseModel]:
+    """A handler's model by name: ``"Status"`` in :mod:`.models`, ``"module:Name"`` elsewhere."""
+    module, _, name = ref.rpartition(":")
+    owner = importlib.import_module(module) if module else m
+    return getattr(owner, name)  # type: ignore[no-any-return]
 
 
 def operations() -> list[tuple[str, str, Any]]:
@@ -58,8 +58,9 @@ def document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for template, method, handler in operations():
         summary, request, answer, status = handler.api[method]
+        request_model = _model(request) if request is not None else None
         answer_model = _model(answer)
-        models.update(x for x in (request, answer_model) if x is not None)
+        models.update(x for x in (request_model, answer_model) if x is not None)
         operation: dict[str, Any] = {
             "summary": summary,
             "operationId": f"{method}_{re.sub(r'[{}]', '', template).replace('/', '_')}",
@@ -82,10 +83,10 @@ def document() -> dict[str, Any]:
         ]
         if parameters:
             operation["parameters"] = parameters
-        if request is not None:
+        if request_model is not None:
             operation["requestBody"] = {
                 "required": True,
-                "content": {"application/json": {"schema": _ref(request)}},
+                "content": {"application/json": {"schema": _ref(request_model)}},
             }
         paths.setdefault(f"/{API_PREFIX}{template}", {})[method] = operation
     ordered = sorted(models, key=lambda x: x.__name__)

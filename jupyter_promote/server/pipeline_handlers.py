@@ -8,7 +8,6 @@ from typing import ClassVar
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from jupyter_promote.server import models as m
 from jupyter_promote.server.base import PromoteHandler
 from jupyter_promote.server.paths import server_relative
 
@@ -55,24 +54,26 @@ class _PipelineHandler(PromoteHandler):
 
 
 class PipelineHandler(_PipelineHandler):
-    api: ClassVar = {"get": ("Manifest, releases, recent runs", None, m.PipelineDetail, 200)}
+    api: ClassVar = {"get": ("Manifest, releases, recent runs", None, "PipelineDetail", 200)}
 
     @web.authenticated
     @authorized
     async def get(self, name: str) -> None:
         from jupyter_promote import promote
+        from jupyter_promote.server import models as m
 
         found = await self.blocking(promote.show, self.known(name), self.config_)
         self.answer(m.PipelineDetail.model_validate(json.loads(json.dumps(found, default=str))))
 
 
 class TriggerHandler(_PipelineHandler):
-    api: ClassVar = {"post": ("Run the pipeline now", m.TriggerRequest, m.Triggered, 200)}
+    api: ClassVar = {"post": ("Run the pipeline now", "TriggerRequest", "Triggered", 200)}
 
     @web.authenticated
     @authorized
     async def post(self, name: str) -> None:
         from jupyter_promote import pipelines
+        from jupyter_promote.server import models as m
 
         request = self.body(m.TriggerRequest)
         run = await self.blocking(
@@ -82,7 +83,7 @@ class TriggerHandler(_PipelineHandler):
 
 
 class PauseHandler(_PipelineHandler):
-    api: ClassVar = {"post": ("Pause or resume the schedule", None, m.Paused, 200)}
+    api: ClassVar = {"post": ("Pause or resume the schedule", None, "Paused", 200)}
 
     def initialize(self, paused: bool) -> None:
         self.paused = paused
@@ -91,6 +92,7 @@ class PauseHandler(_PipelineHandler):
     @authorized
     async def post(self, name: str) -> None:
         from jupyter_promote import pipelines
+        from jupyter_promote.server import models as m
 
         await self.blocking(pipelines.set_paused, self.known(name), self.config_, self.paused)
         self.answer(m.Paused(name=name, paused=self.paused))
@@ -100,7 +102,7 @@ class RollbackHandler(_PipelineHandler):
     api: ClassVar = {
         "post": (
             "Move the deployment back",
-            m.RollbackRequest,
+            "RollbackRequest",
             "jupyter_promote.promote:PromoteResult",
             200,
         )
@@ -110,6 +112,7 @@ class RollbackHandler(_PipelineHandler):
     @authorized
     async def post(self, name: str) -> None:
         from jupyter_promote import promote
+        from jupyter_promote.server import models as m
 
         request = self.body(m.RollbackRequest)
         result = await self.blocking(
