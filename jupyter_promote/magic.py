@@ -60,6 +60,7 @@ def show_recorded(recorded: Recorded) -> None:
             "step": recorded.step,
             "variable": recorded.variable,
             "expectations": [c.model_dump(mode="json") for c in recorded.configs],
+            "results": [r.to_dict() for r in recorded.results],  # the panel's "last result"
         }
     display(bundle, raw=True)
 

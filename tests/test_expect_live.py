@@ -11,8 +11,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from jupyter_promote.core.expectations import read_expectations
+from jupyter_promote.core.expectations import ExpectationConfig, read_expectations
 from jupyter_promote.executor import KernelSession
+from jupyter_promote.expect_api import METADATA_MIME
 from nbbuild import make_nb, write_nb
 
 DATA = (
@@ -209,3 +210,22 @@ def test_notebook_found_the_way_jupyter_server_tells_the_kernel(tmp_path):
     assert [c.type for c in suites["clean"]["loans_clean"].expectations] == [
         "expect_column_to_exist"
     ]
+
+
+def test_expect_output_carries_its_results_for_the_panel(tmp_path):
+    path, nb = notebook(tmp_path, "%expect loans_clean: loan_id unique, amount >= 0")
+    with KernelSession(nb, cwd=str(tmp_path), env={"JUPYTER_PROMOTE_NOTEBOOK": path}) as kernel:
+        for index in range(len(nb.cells)):
+            kernel.run_cell(index)
+    (payload,) = [o["data"][METADATA_MIME] for o in nb.cells[-1].outputs if "data" in o]
+    assert (payload["step"], payload["variable"]) == ("clean", "loans_clean")
+    results = payload["results"]
+    assert [(r["expectation"], r["success"]) for r in results] == [
+        ("loan_id unique", False),
+        ("amount >= 0", False),
+    ]
+    assert results[1]["observed"] == "1 of 5 values below 0: -12.0"
+    assert [r["expectation"] for r in results] == [
+        ExpectationConfig.model_validate(c).describe() for c in payload["expectations"]
+    ]
+    json.dumps(payload, allow_nan=False)

@@ -55,6 +55,7 @@ LAZY_MODULES = [
     "jupyter_promote.runner",
     "jupyter_promote.executor",
     "jupyter_promote.expect_api",
+    "jupyter_promote.panel_kernel",
     "jupyter_promote.quality",
 ]
 HEAVY = ["prefect", "great_expectations"]

@@ -18,14 +18,16 @@ import { promoteIcon } from './icon';
 import { applyOutput, expectationsRendererFactory } from './mimerenderer';
 import { PromoteModel } from './model';
 import { PANEL_ID, PromotePanel } from './panel';
+import { IExpectationResults } from './tokens';
 
 const PLUGIN_ID = 'jupyter-promote:plugin';
 
 
-const panelPlugin: JupyterFrontEndPlugin<void> = {
+const panelPlugin: JupyterFrontEndPlugin<IExpectationResults> = {
   id: PLUGIN_ID,
   description: 'Promote panel: step graph, cell badges, expectations, promote form, pipelines.',
   autoStart: true,
+  provides: IExpectationResults,
   requires: [INotebookTracker],
   optional: [ICommandPalette, ILayoutRestorer, ISettingRegistry],
   activate: (
@@ -74,6 +76,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
         })
         .catch(err => console.warn('jupyter-promote: settings not loaded', err));
     }
+    return model;
   }
 };
 
@@ -82,9 +85,15 @@ const rendererPlugin: JupyterFrontEndPlugin<void> = {
   description: 'Applies expectations recorded by %expect to the open notebook model.',
   autoStart: true,
   requires: [IRenderMimeRegistry, INotebookTracker],
-  activate: (_app: JupyterFrontEnd, rendermime: IRenderMimeRegistry, tracker: INotebookTracker) => {
+  optional: [IExpectationResults],
+  activate: (
+    _app: JupyterFrontEnd,
+    rendermime: IRenderMimeRegistry,
+    tracker: INotebookTracker,
+    results: IExpectationResults | null
+  ) => {
     const api = new PromoteApi();
-    rendermime.addFactory(expectationsRendererFactory(payload => applyOutput(api, tracker, payload)));
+    rendermime.addFactory(expectationsRendererFactory(payload => applyOutput(api, tracker, payload, results)));
   }
 };
 

@@ -4,6 +4,8 @@
 import { NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 
 import { columnsExpression, parsePyReprJson } from './metadata';
+import { checkExpression, IUserExpression, parseCheckAnswer } from './results';
+import { ICheckResultRow, IExpectationEntry } from './types';
 
 /** Column names of DataFrame `variable` in the running kernel, or [] when unknown. */
 export async function fetchColumns(panel: NotebookPanel, variable: string): Promise<string[]> {
@@ -32,6 +34,33 @@ export async function fetchColumns(panel: NotebookPanel, variable: string): Prom
   } catch {
     return [];
   }
+}
+
+/**
+ * "Check now": check `entries` against the live variables in the notebook's kernel, silently
+ * (no cell, no history). The first check in a kernel imports Great Expectations (3-4 s).
+ * Throws an Error when no kernel runs or the kernel cannot check.
+ */
+export async function checkInKernel(
+  panel: NotebookPanel,
+  entries: readonly IExpectationEntry[]
+): Promise<ICheckResultRow[]> {
+  const kernel = panel.sessionContext.session?.kernel;
+  if (!kernel) {
+    throw new Error('no kernel is running for this notebook: run the notebook first');
+  }
+  const future = kernel.requestExecute({
+    code: '',
+    silent: true,
+    store_history: false,
+    user_expressions: { rows: checkExpression(entries) }
+  });
+  const reply = await future.done;
+  const content = reply.content as { status: string; user_expressions?: Record<string, IUserExpression> };
+  if (content.status !== 'ok') {
+    throw new Error(`the kernel could not check (${content.status})`);
+  }
+  return parseCheckAnswer(content.user_expressions?.rows);
 }
 
 /**

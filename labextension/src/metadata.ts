@@ -125,9 +125,9 @@ export function parsePyReprJson(text: string): unknown {
   if ((quote !== "'" && quote !== '"') || text[text.length - 1] !== quote) {
     throw new Error(`not a Python string repr: ${text.slice(0, 40)}`);
   }
-  const inner = text.slice(1, -1).replace(/\\(x[0-9a-fA-F]{2}|.)/g, (_m, c: string) => {
-    if (c.length === 3) {
-      return String.fromCharCode(parseInt(c.slice(1), 16));
+  const inner = text.slice(1, -1).replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)/g, (_m, c: string) => {
+    if (c.length > 1) {
+      return String.fromCodePoint(parseInt(c.slice(1), 16));
     }
     return ({ n: '\n', t: '\t', r: '\r' } as Record<string, string>)[c] ?? c;
   });

@@ -1,8 +1,9 @@
 /**
  * Renderer for `application/vnd.jupyter-promote.expectations+json`, the output `%expect` emits
  * after writing expectations to the notebook file on disk. It applies the same change to the
- * open model's metadata (through `expectations/apply`, once), so the next save keeps it, and
- * shows the output's HTML (the pass/fail table) with a one-line note.
+ * open model's metadata (through `expectations/apply`, once), so the next save keeps it, hands
+ * the check's results to the panel (last results), and shows the output's HTML (the pass/fail
+ * table) with a one-line note.
  */
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
@@ -10,6 +11,7 @@ import { Widget } from '@lumino/widgets';
 
 import { PromoteApi } from './api';
 import { applyFromOutput, matchesNotebook, METADATA_KEY } from './metadata';
+import { IExpectationResults } from './tokens';
 import { EXPECTATIONS_MIME, IExpectationsOutput, IPromoteMetadata } from './types';
 
 export const NOTE_CLASS = 'jp-Promote-expectationsNote';
@@ -22,11 +24,15 @@ function findNotebook(tracker: INotebookTracker, path: string): NotebookPanel | 
   return tracker.find(panel => matchesNotebook(path, panel.context.path)) ?? null;
 }
 
-/** Apply a `%expect` output's change to the open notebook; returns what happened, in words. */
+/**
+ * Apply a `%expect` output's change to the open notebook, and hand its results to the panel as
+ * last results; returns what happened, in words.
+ */
 export async function applyOutput(
   api: PromoteApi,
   tracker: INotebookTracker,
-  payload: IExpectationsOutput
+  payload: IExpectationsOutput,
+  results: IExpectationResults | null = null
 ): Promise<string> {
   const panel = findNotebook(tracker, payload.notebook ?? '');
   if (!panel?.model) {
@@ -36,6 +42,9 @@ export async function applyOutput(
   // when a saved notebook is opened is old news (the file already has it, or it was removed).
   if (panel.sessionContext.session?.kernel?.status !== 'busy') {
     return `recorded under step "${payload.step}"`;
+  }
+  if (Array.isArray(payload.results)) {
+    results?.recordResults(panel.context.path, payload.results, 'expect', payload.step);
   }
   const metadata = panel.model.getMetadata(METADATA_KEY) as IPromoteMetadata | undefined;
   const body = applyFromOutput(metadata, payload);

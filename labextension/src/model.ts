@@ -10,7 +10,8 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { ApiError, PromoteApi } from './api';
 import { refreshBadges } from './badgeview';
 import { METADATA_KEY } from './metadata';
-import { IPipelineSpec, IPromoteMetadata, IStatus } from './types';
+import { LastResults, mergeResults, ResultSource } from './results';
+import { ICheckResultRow, IPipelineSpec, IPromoteMetadata, IStatus } from './types';
 import { debounce, errorText, timings } from './util';
 
 export const CHECK_DEBOUNCE_MS = 500;
@@ -125,6 +126,23 @@ export class PromoteModel {
     this.notebook?.model?.setMetadata(METADATA_KEY, metadata);
   }
 
+  /** Last result of each expectation of the notebook at `path` (server-relative). */
+  results(path: string | null = this.path): LastResults {
+    return (path && this._results.get(path)) || {};
+  }
+
+  /**
+   * Take `rows` as the last results of the notebook at `path` (newest wins). `step` fills rows
+   * that carry none (`%expect` without `--step`).
+   */
+  recordResults(path: string, rows: readonly ICheckResultRow[], source: ResultSource, step: string | null = null): void {
+    if (!rows.length) {
+      return;
+    }
+    this._results.set(path, mergeResults(this.results(path), rows, source, Date.now(), step));
+    this.emit();
+  }
+
   /** Make cell `index` the active cell and scroll to it. */
   async showCell(index: number): Promise<void> {
     const panel = this.notebook;
@@ -190,6 +208,7 @@ export class PromoteModel {
     this._watched = [];
   }
 
+  private _results = new Map<string, LastResults>();
   private _watched: ICellModel[] = [];
   private _debounced = debounce(() => {
     if (this.notebook) {

@@ -186,13 +186,42 @@ export interface IPromoteResult {
   dry_run: string;
 }
 
+/**
+ * One expectation's outcome on a live DataFrame: `CheckResult.to_dict()`
+ * (jupyter_promote/quality/results.py), from "Check now", `%expect` outputs and dry runs.
+ */
+export interface ICheckResultRow {
+  step: string | null;
+  variable: string;
+  /** `ExpectationConfig.describe()`, the same text as `IExpectationEntry.text`. */
+  expectation: string;
+  type: string;
+  column: string | null;
+  level: Level | string;
+  success: boolean;
+  observed: string;
+  expected: string;
+  unexpected_count?: number | null;
+  element_count?: number | null;
+  sample?: unknown[];
+  error: string | null;
+}
+
+/** The part of a dry-run job's `result` the panel reads (server/jobs.py `report_result`). */
+export interface IDryRunResult {
+  ok: boolean;
+  executed_notebook: string | null;
+  /** One row per expectation the dry run's quality gates checked. */
+  quality?: ICheckResultRow[];
+}
+
 export interface IJob {
   id: string;
   kind: JobKind;
   path: string;
   state: JobState;
   events: IJobEvent[];
-  result: (Partial<IPromoteResult> & Record<string, unknown>) | null;
+  result: (Partial<IPromoteResult> & Partial<IDryRunResult> & Record<string, unknown>) | null;
   error: IErrorBody | string | null;
 }
 
@@ -245,6 +274,8 @@ export interface IExpectationsOutput {
   step: string;
   variable: string;
   expectations: IExpectationConfig[];
+  /** The results of the check `%expect` just made (absent from outputs of older versions). */
+  results?: ICheckResultRow[];
 }
 
 export const EXPECTATIONS_MIME = 'application/vnd.jupyter-promote.expectations+json';

@@ -3,9 +3,11 @@ import * as React from 'react';
 import { fetchColumns, suggestInNotebook } from '../kernel';
 import { definedVariables, groupExpectations, stepDefining } from '../metadata';
 import { PromoteModel } from '../model';
-import { IApplyRequest, IParseResult, Level } from '../types';
+import { ILastResult, resultFor } from '../results';
+import { IApplyRequest, IExpectationEntry, IParseResult, Level } from '../types';
 import { errorText } from '../util';
 import { ErrorBox, Section } from './common';
+import { CheckInKernel, ExpectationResult } from './ExpectationResult';
 
 type Err = { message: string; hint: string | null } | null;
 
@@ -23,6 +25,7 @@ export function ExpectationsSection(props: { model: PromoteModel }): JSX.Element
     }
   };
   const groups = model.spec ? groupExpectations(model.spec) : [];
+  const results = model.results();
   return (
     <Section id="jp-promote-expectations" title="Expectations">
       {!model.spec ? (
@@ -31,7 +34,9 @@ export function ExpectationsSection(props: { model: PromoteModel }): JSX.Element
         <>
           {groups.length === 0 ? (
             <p className="jp-Promote-hint">No expectations recorded yet.</p>
-          ) : null}
+          ) : (
+            <CheckInKernel model={model} />
+          )}
           {groups.map(group => (
             <div
               key={`${group.step}.${group.variable}`}
@@ -44,40 +49,7 @@ export function ExpectationsSection(props: { model: PromoteModel }): JSX.Element
               </div>
               <ul>
                 {group.entries.map(entry => (
-                  <li
-                    key={entry.index}
-                    className="jp-Promote-expectation"
-                    data-jp-promote-index={entry.index}
-                    data-jp-promote-level={entry.level}
-                  >
-                    <span className="jp-Promote-expectationText">{entry.text}</span>
-                    <select
-                      className="jp-Promote-severity"
-                      aria-label="severity"
-                      value={entry.level}
-                      onChange={e =>
-                        void apply({
-                          op: 'severity',
-                          step: entry.step,
-                          variable: entry.variable,
-                          index: entry.index,
-                          severity: e.target.value as Level
-                        })
-                      }
-                    >
-                      <option value="error">error (blocks)</option>
-                      <option value="warn">warn (reports)</option>
-                    </select>
-                    <button
-                      className="jp-Promote-button jp-Promote-remove"
-                      title="Remove this expectation"
-                      onClick={() =>
-                        void apply({ op: 'remove', step: entry.step, variable: entry.variable, index: entry.index })
-                      }
-                    >
-                      Remove
-                    </button>
-                  </li>
+                  <ExpectationRow key={entry.index} entry={entry} result={resultFor(results, entry)} apply={apply} />
                 ))}
               </ul>
             </div>
@@ -90,9 +62,44 @@ export function ExpectationsSection(props: { model: PromoteModel }): JSX.Element
   );
 }
 
+type Apply = (body: Omit<IApplyRequest, 'metadata'>) => Promise<void>;
+
+/** One recorded expectation: its text, severity, Remove, and its last result. */
+function ExpectationRow(props: { entry: IExpectationEntry; result: ILastResult | null; apply: Apply }): JSX.Element {
+  const { entry, result, apply } = props;
+  const target = { step: entry.step, variable: entry.variable, index: entry.index };
+  return (
+    <li
+      className="jp-Promote-expectation"
+      data-jp-promote-index={entry.index}
+      data-jp-promote-level={entry.level}
+      data-jp-promote-result={result ? (result.row.success ? 'pass' : 'fail') : 'none'}
+    >
+      <span className="jp-Promote-expectationText">{entry.text}</span>
+      <select
+        className="jp-Promote-severity"
+        aria-label="severity"
+        value={entry.level}
+        onChange={e => void apply({ op: 'severity', ...target, severity: e.target.value as Level })}
+      >
+        <option value="error">error (blocks)</option>
+        <option value="warn">warn (reports)</option>
+      </select>
+      <button
+        className="jp-Promote-button jp-Promote-remove"
+        title="Remove this expectation"
+        onClick={() => void apply({ op: 'remove', ...target })}
+      >
+        Remove
+      </button>
+      <ExpectationResult result={result} />
+    </li>
+  );
+}
+
 function AddExpectation(props: {
   model: PromoteModel;
-  apply: (body: Omit<IApplyRequest, 'metadata'>) => Promise<void>;
+  apply: Apply;
 }): JSX.Element {
   const { model } = props;
   const spec = model.spec!;

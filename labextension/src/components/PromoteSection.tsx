@@ -3,6 +3,7 @@ import * as React from 'react';
 import { formToSettings, IFormState, initialForm, problemsByField, TIERS } from '../form';
 import { runJob } from '../jobs';
 import { PromoteModel } from '../model';
+import { dryRunQuality } from '../results';
 import { IJob, IPreview, JobKind, Tier } from '../types';
 import { errorText } from '../util';
 import { ErrorBox, Section } from './common';
@@ -62,7 +63,8 @@ export function PromoteSection(props: { model: PromoteModel; open: (path: string
     setJob(null);
     try {
       await model.notebook.context.save();
-      await runJob(model.api, { kind, path, settings: formToSettings(form), dry_run: kind === 'dry-run' ? true : undefined }, setJob);
+      const done = await runJob(model.api, { kind, path, settings: formToSettings(form), dry_run: kind === 'dry-run' ? true : undefined }, setJob);
+      model.recordResults(path, dryRunQuality(done) ?? [], 'dry-run');
     } catch (err) {
       setError(errorText(err));
     } finally {
