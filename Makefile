@@ -7,8 +7,10 @@ STAMP := $(VENV)/.installed-stamp
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
+# Browser tests drive the system Chromium (/usr/bin/chromium): playwright must not download its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: setup demo test lint labtest typecheck bench clean
+.PHONY: setup demo test lint labtest browser typecheck bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -58,7 +60,10 @@ lint: setup  ## ruff lint + format check, mypy on the pure core
 labtest: setup  ## frontend unit tests of the lab extension (vitest)
 	cd labextension && $(LABENV) $(JLPM) test
 
-test: setup lint labtest  ## lint, frontend unit tests, then every test (real kernels, servers and browser)
+browser:  ## Debian's Chromium for the browser tests (tests/test_lab_browser.py), when missing
+	command -v chromium || (apt-get update && apt-get install -y chromium)
+
+test: setup lint labtest browser  ## lint, frontend unit tests, then every test (real kernels, servers and browser)
 	$(PY) -m pytest
 
 bench: setup  ## performance targets from DESIGN.md section 7, printed as tables
