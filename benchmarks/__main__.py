@@ -6,6 +6,7 @@ import sys
 
 from benchmarks import (
     bench_analysis,
+    bench_lab_render,
     bench_promote,
     bench_quality,
     bench_run,
@@ -19,6 +20,14 @@ def main() -> int:
         text, passed = module.run()
         print(text)
         ok = ok and passed
+    if bench_lab_render.available():
+        text, passed = bench_lab_render.run()
+        print(text)
+        ok = ok and passed
+    else:
+        print(
+            f"### Lab panel graph render\n\nskipped: no chromium at {bench_lab_render.CHROMIUM}\n"
+        )
     return 0 if ok else 1
 
 
