@@ -40,6 +40,20 @@ SECONDS = 1000  # playwright timeouts are in ms
 FINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}  # Prefect state types
 
 
+# pytest-jupyter's plugin, loaded by other modules of the session, adds two autouse fixtures: a
+# loop that would take playwright's running loop as its own and fail closing it, and a cleanup of
+# an in-process ServerApp. These tests drive a JupyterLab subprocess through playwright's sync
+# API: neither applies.
+@pytest.fixture
+def jp_asyncio_loop():
+    yield None
+
+
+@pytest.fixture
+def jp_server_cleanup():
+    yield
+
+
 @pytest.fixture(scope="module")
 def lab(prefect_server, tmp_path_factory):
     """JupyterLab on a temporary project (loans.ipynb, big.ipynb), promoting to the session's
