@@ -14,6 +14,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 CHROMIUM = "/usr/bin/chromium"
 # Playwright's own browser download cannot work here: the system Chromium, told to stay offline.
 CHROMIUM_ARGS = [
@@ -53,7 +55,8 @@ class Lab:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self) -> None:
-        """Terminate, then kill after 10 s."""
+        """Terminate, then kill after 10 s; then end any kernel it left working in its root
+        (a kernel still starting when the server stops can outlive it)."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -61,6 +64,21 @@ class Lab:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
+        for kernel in _kernels_in(self.root):
+            kernel.kill()
+
+
+def _kernels_in(folder: Path) -> list[psutil.Process]:
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        if "ipykernel_launcher" not in " ".join(process.info["cmdline"] or []):
+            continue
+        try:
+            if Path(process.cwd()).is_relative_to(folder):
+                found.append(process)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return found
 
 
 def start_lab(root: Path, home: Path, env: dict[str, str], timeout: float = 90) -> Lab:

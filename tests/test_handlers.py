@@ -307,7 +307,9 @@ async def test_dry_run_job_runs_the_steps_in_a_fresh_kernel(api, jp_root_dir):
         ("total", "completed"),
         ("dry-run", "completed"),
     ]
-    executed = nbformat.read(job["result"]["executed_notebook"], as_version=4)
+    executed_path = job["result"]["executed_notebook"]
+    assert not Path(executed_path).is_absolute()  # server-relative: the panel opens it
+    executed = nbformat.read(Path(jp_root_dir) / executed_path, as_version=4)
     assert executed.cells[-1].outputs[0]["text"] == "3\n"
 
 
@@ -402,6 +404,8 @@ async def promote_and_manage(server, api, loans):  # split for readability: one 
     assert job["state"] == "succeeded", job
     result = job["result"]
     assert result["name"] == "rest-loans" and result["dry_run"] == "passed"
+    assert result["runbook"] == f"pipelines/rest-loans/{result['version']}/RUNBOOK.md"
+    assert result["release_dir"] == f"pipelines/rest-loans/{result['version']}"
     steps = [(e["step"], e["state"]) for e in job["events"]]
     assert steps[:3] == [("checks", "started"), ("checks", "completed"), ("dry-run", "started")]
     for name in ("load", "clean", "features", "allocation"):

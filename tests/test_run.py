@@ -43,12 +43,19 @@ def flow_run(server, flow_run_id):
         return client.read_flow_run(flow_run_id)
 
 
-def kernels():
-    return {
-        p.pid
-        for p in psutil.process_iter(["cmdline"])
-        if "ipykernel_launcher" in " ".join(p.info["cmdline"] or [])
-    }
+def kernels(folder):
+    """Kernels working in ``folder`` (a run's kernel starts in its notebook's folder): kernels
+    of other tests' runs or servers still going on this machine do not count."""
+    found = set()
+    for p in psutil.process_iter(["cmdline"]):
+        if "ipykernel_launcher" not in " ".join(p.info["cmdline"] or []):
+            continue
+        try:
+            if Path(p.cwd()).is_relative_to(folder):
+                found.add(p.pid)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return found
 
 
 THREE_STEPS = (
@@ -146,7 +153,7 @@ def test_kernel_killed_mid_step(prefect_server, tmp_path):
         ("step:crash", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
         ("step:after", "y = x"),
     )
-    before = kernels()
+    before = kernels(tmp_path)
     result, out = run_json(
         prefect_server, write_nb(tmp_path / "k.ipynb", nb), "--retries", "2", project=tmp_path
     )
@@ -157,7 +164,7 @@ def test_kernel_killed_mid_step(prefect_server, tmp_path):
     runs = task_runs(prefect_server, out["flow_run_id"])
     assert runs["crash"].run_count == 1  # a dead kernel is not retried
     assert "after" not in runs
-    assert kernels() <= before
+    assert kernels(tmp_path) <= before
 
 
 def test_retries_rerun_the_step_in_the_same_kernel(prefect_server, tmp_path):
@@ -229,7 +236,7 @@ def test_unreachable_server_is_reported(tmp_path):
 def test_ctrl_c_shuts_the_kernel_down_and_marks_the_run(prefect_server, tmp_path):
     nb = make_nb(("step:slow", "import time\nprint('started', flush=True)\ntime.sleep(60)"))
     path = write_nb(tmp_path / "slow.ipynb", nb)
-    before = kernels()
+    before = kernels(tmp_path)
     proc = subprocess.Popen(
         [str(JUPYTER), "promote", "run", path, "--project-dir", str(tmp_path)],
         stdout=subprocess.PIPE,
@@ -241,13 +248,13 @@ def test_ctrl_c_shuts_the_kernel_down_and_marks_the_run(prefect_server, tmp_path
         if line.startswith("[1/1] slow ..."):
             break
     time.sleep(2)
-    assert kernels() - before, "the run's kernel should be running now"
+    assert kernels(tmp_path) - before, "the run's kernel should be running now"
     proc.send_signal(signal.SIGINT)
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert "interrupted" in err
     time.sleep(1)
-    assert not (kernels() - before)
+    assert not (kernels(tmp_path) - before)
     with prefect_server.client() as client:
         runs = [
             r for r in client.read_flow_runs() if r.flow_id and r.parameters.get("notebook") == path

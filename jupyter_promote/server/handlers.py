@@ -210,7 +210,9 @@ class JobsHandler(PromoteHandler):
         if request.kind == "dry-run":
             stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
             save_to = self.config_.runs_path / "dry-runs" / f"{file.stem}-{stamp}.ipynb"
-            job = self.state.jobs.submit("dry-run", request.path, work.dry_run_work(file, save_to))
+            job = self.state.jobs.submit(
+                "dry-run", request.path, work.dry_run_work(file, save_to, self.root)
+            )
         else:
             settings = await self.blocking(
                 work.preflight_promote, file, request.settings, self.config_
@@ -221,6 +223,7 @@ class JobsHandler(PromoteHandler):
                 self.config_,
                 dry_run=request.dry_run,
                 promoted_by=identity_name(self.current_user),
+                root=self.root,
             )
             job = self.state.jobs.submit("promote", request.path, run, pipeline=settings.name)
         self.answer(self.state.jobs.get(job.id), status=202)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from jupyter_promote.config import PromoteConfig
 from jupyter_promote.server.jobs import JobProgress, Work, report_result
+from jupyter_promote.server.paths import server_relative
 
 if TYPE_CHECKING:
     from jupyter_promote.core.promotion import PromotionSettings
@@ -44,8 +45,9 @@ def preflight_promote(
     return settings
 
 
-def dry_run_work(path: Path, save_to: Path) -> Work:
-    """The reproducibility dry run in a fresh kernel, one event per step."""
+def dry_run_work(path: Path, save_to: Path, root: str) -> Work:
+    """The reproducibility dry run in a fresh kernel, one event per step; the executed
+    notebook's path is server-relative when inside ``root`` (the panel opens it)."""
 
     def work(progress: JobProgress) -> dict[str, Any]:
         from jupyter_promote import service
@@ -54,6 +56,8 @@ def dry_run_work(path: Path, save_to: Path) -> Work:
         progress.event("dry-run", "started", "fresh kernel, default parameters")
         spec, report = service.dry_run(path, RunOptions(), progress, save_to=save_to)
         result = report_result(report)
+        if result["executed_notebook"]:
+            result["executed_notebook"] = server_relative(root, result["executed_notebook"])
         result["diagnostics"] = [d.model_dump() for d in spec.diagnostics]
         if not spec.order:
             first = spec.errors[0].render() if spec.errors else "the notebook has no steps"
@@ -71,9 +75,16 @@ def dry_run_work(path: Path, save_to: Path) -> Work:
 
 
 def promote_work(
-    path: Path, given: dict[str, Any], config: PromoteConfig, *, dry_run: bool, promoted_by: str
+    path: Path,
+    given: dict[str, Any],
+    config: PromoteConfig,
+    *,
+    dry_run: bool,
+    promoted_by: str,
+    root: str,
 ) -> Work:
-    """Promotion: dry run (events per step), release, deployment; the result is PromoteResult."""
+    """Promotion: dry run (events per step), release, deployment; the result is PromoteResult
+    with the release folder and runbook server-relative when inside ``root``."""
 
     def work(progress: JobProgress) -> dict[str, Any]:
         from jupyter_promote import promote
@@ -81,6 +92,9 @@ def promote_work(
         result = promote.promote(
             path, given, config, dry_run=dry_run, promoted_by=promoted_by, progress=progress
         )
-        return result.model_dump()
+        answer = result.model_dump()
+        for key in ("release_dir", "runbook"):
+            answer[key] = server_relative(root, answer[key])
+        return answer
 
     return work
