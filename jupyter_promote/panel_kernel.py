@@ -100,23 +100,14 @@ def _gx_dict(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _missing(step: str | None, variable: str, item: Mapping[str, Any]) -> dict[str, Any]:
-    from jupyter_promote.quality import expected_text
+    from jupyter_promote.quality.results import failed_result
 
     try:
         config = ExpectationConfig.model_validate(_gx_dict(item))
     except ValueError:
         kind = str(item.get("type"))
         return _row(step, variable, kind, kind, None, "error", NOT_IN_KERNEL, "")
-    return _row(
-        step,
-        variable,
-        config.describe(),
-        config.type,
-        config.column,
-        config.level,
-        NOT_IN_KERNEL,
-        expected_text(config),
-    )
+    return failed_result(step, variable, config, NOT_IN_KERNEL, error=NOT_IN_KERNEL).to_dict()
 
 
 def _row(

@@ -41,13 +41,14 @@ class CheckResult:
 
 
 # -- results as text ---------------------------------------------------------------------------
-def _failed(
+def failed_result(
     step: str | None,
     variable: str,
     config: ExpectationConfig,
     observed: str,
     error: str | None = None,
 ) -> CheckResult:
+    """A failed result for ``config`` whose check could not give one (no data, GX raised)."""
     return CheckResult(
         step,
         variable,

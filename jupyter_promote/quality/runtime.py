@@ -20,7 +20,7 @@ from jupyter_promote.quality.build import (
     _require_frame,
 )
 from jupyter_promote.quality.errors import InvalidExpectation, NotADataFrame, QualityError
-from jupyter_promote.quality.results import CheckResult, _failed, _malformed, _result
+from jupyter_promote.quality.results import CheckResult, _malformed, _result, failed_result
 
 if TYPE_CHECKING:
     from jupyter_promote.core.expectations import ExpectationConfig
@@ -178,13 +178,13 @@ def run_gate(
                 results.append(_malformed(step, variable, item, exc))
         if variable not in namespace:
             text = f"variable not defined after step {step!r}"
-            results += [_failed(step, variable, c, text) for c in configs]
+            results += [failed_result(step, variable, c, text) for c in configs]
             continue
         try:
             frame = _require_frame(namespace[variable], variable, step)
         except NotADataFrame as exc:
             text = f"{exc.message}; {exc.hint}"
-            results += [_failed(step, variable, c, text) for c in configs]
+            results += [failed_result(step, variable, c, text) for c in configs]
             continue
         results += _check(frame, variable, configs, step, strict=False)
     return results
@@ -203,7 +203,7 @@ def _check(
         except QualityError as exc:
             if strict:
                 raise
-            results[i] = _failed(step, variable, config, exc.message, error=exc.render())
+            results[i] = failed_result(step, variable, config, exc.message, error=exc.render())
     if todo:
         try:
             for (i, _), gx_result in zip(todo, _validate(frame, [e for _, e in todo]), strict=True):
@@ -211,5 +211,5 @@ def _check(
         except Exception as exc:  # a gate reports: GX failing as a whole fails each check
             for i, _ in todo:
                 text = f"{type(exc).__name__}: {exc}"
-                results[i] = _failed(step, variable, configs[i], "could not be checked", text)
+                results[i] = failed_result(step, variable, configs[i], "could not be checked", text)
     return [r for r in results if r is not None]
