@@ -35,7 +35,8 @@ class PromoteConfig(Configurable):
     ).tag(config=True)
 
     runs_dir = Unicode(
-        help="Folder where each run's executed notebook is kept. Default: <state_dir>/runs"
+        help="Folder where each run's executed notebook is kept. Default: <project_dir>/runs"
+        " (visible, so JupyterLab opens them; the state folder is hidden)"
     ).tag(config=True)
 
     pipelines_dir = Unicode(
@@ -93,7 +94,7 @@ class PromoteConfig(Configurable):
 
     @default("runs_dir")
     def _default_runs_dir(self) -> str:
-        return str(Path(self.state_dir) / "runs")
+        return str(Path(self.project_dir) / "runs")
 
     @default("pipelines_dir")
     def _default_pipelines_dir(self) -> str:

@@ -84,7 +84,7 @@ def test_three_steps_complete_with_a_task_run_per_step(prefect_server, tmp_path)
     executed = nbformat.read(out["executed_notebook"], as_version=4)
     printed = [o["text"] for c in executed.cells for o in c.get("outputs", []) if "text" in o]
     assert printed == ["loaded 4 x\n", "total 14\n"]  # injected n=4 won over the default 3
-    assert Path(out["executed_notebook"]).is_relative_to(tmp_path / ".jupyter-promote" / "runs")
+    assert Path(out["executed_notebook"]).is_relative_to(tmp_path / "runs")
 
 
 def test_cell_output_goes_to_the_task_log_and_artifact_links_the_notebook(prefect_server, tmp_path):

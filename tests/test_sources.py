@@ -10,7 +10,7 @@ WHERE = {
     "release_dir": "/srv/project/pipelines/loans/0123456789ab",
     "release_rel": "pipelines/loans/0123456789ab",
     "workdir_rel": "notebooks",
-    "local_env": {"JUPYTER_PROMOTE_RUNS_DIR": "/srv/project/.jupyter-promote/runs"},
+    "local_env": {"JUPYTER_PROMOTE_RUNS_DIR": "/srv/project/runs"},
     "entrypoint": "flow.py:loans",
 }
 CD = "prefect.deployments.steps.set_working_directory"
