@@ -278,12 +278,12 @@ def run_states(run_ids: list[str]) -> dict[str, str]:
     return {str(r.id): (r.state.type.value if r.state else "UNKNOWN") for r in runs}
 
 
-def check_reachable(api_url: str) -> None:
-    """Raise :class:`PrefectUnavailable` unless the API answers its health check."""
+def check_reachable(api_url: str, timeout: float = 5.0) -> None:
+    """Raise :class:`PrefectUnavailable` unless the API answers its health check in time."""
     import httpx
 
     try:
-        httpx.get(f"{api_url.rstrip('/')}/health", timeout=5).raise_for_status()
+        httpx.get(f"{api_url.rstrip('/')}/health", timeout=timeout).raise_for_status()
     except httpx.HTTPError as exc:
         raise PrefectUnavailable(
             f"the Prefect API at {api_url} does not answer ({exc.__class__.__name__})",
@@ -313,22 +313,17 @@ def run_state(name: str) -> dict[str, Any] | None:
             return None
         of_deployment = DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id]))
         waiting = [StateType.SCHEDULED, StateType.PENDING]
-        upcoming = client.read_flow_runs(
-            deployment_filter=of_deployment,
-            flow_run_filter=FlowRunFilter(
-                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=waiting))
-            ),
-            sort=FlowRunSort.EXPECTED_START_TIME_ASC,
-            limit=1,
-        )
-        started = client.read_flow_runs(
-            deployment_filter=of_deployment,
-            flow_run_filter=FlowRunFilter(
-                state=FlowRunFilterState(type=FlowRunFilterStateType(not_any_=waiting))
-            ),
-            sort=FlowRunSort.START_TIME_DESC,
-            limit=1,
-        )
+
+        def first(states: FlowRunFilterStateType, sort: FlowRunSort) -> list[Any]:
+            runs = FlowRunFilter(state=FlowRunFilterState(type=states))
+            return list(
+                client.read_flow_runs(
+                    deployment_filter=of_deployment, flow_run_filter=runs, sort=sort, limit=1
+                )
+            )
+
+        upcoming = first(FlowRunFilterStateType(any_=waiting), FlowRunSort.EXPECTED_START_TIME_ASC)
+        started = first(FlowRunFilterStateType(not_any_=waiting), FlowRunSort.START_TIME_DESC)
     last = started[0] if started else None
     return {
         "id": str(deployment.id),

@@ -75,11 +75,12 @@ def list_pipelines(config: PromoteConfig) -> PipelineListing:
         >>> list_pipelines(load_config("/nonexistent")).pipelines
         []
     """
-    rows = [_row(m, config) for m in manifests(config)]
+    found = manifests(config)
+    rows = [_row(m, config) for m in found]
     if not rows:
         return PipelineListing(pipelines=[])
     try:
-        _add_prefect_state(rows, config)
+        _add_prefect_state(list(zip(found, rows, strict=True)), config)
     except PromoteError as exc:
         return PipelineListing(pipelines=rows, prefect_error=exc.message)
     return PipelineListing(pipelines=rows)
@@ -116,32 +117,28 @@ def _last_executed(folder: Path) -> str | None:
     return str(saved[-1]) if saved else None
 
 
-def _add_prefect_state(rows: list[PipelineRow], config: PromoteConfig) -> None:
+def _add_prefect_state(
+    pairs: list[tuple[ReleaseManifest, PipelineRow]], config: PromoteConfig
+) -> None:
     from jupyter_promote import deploy, stack
 
     env = stack.prefect_env(config)
     deploy.check_reachable(env["PREFECT_API_URL"])
     ui = stack.ui_base(env)
     with deploy.using(env["PREFECT_API_URL"]):
-        for row in rows:
+        for manifest, row in pairs:
             state = deploy.run_state(row.name)
             if state is None:  # never deployed, or deleted on the server
                 continue
             row.paused = state["paused"]
             row.ui_url = f"{ui}/deployments/deployment/{state['id']}"
             row.next_run = state["next_run"]
-            if row.next_run is None and not row.paused:
-                row.next_run = _computed_next(row, config)
+            if row.next_run is None and not row.paused:  # the server has not created it yet
+                upcoming = next_runs(manifest.settings(), count=1)
+                row.next_run = upcoming[0].isoformat() if upcoming else None
             last = state["last_run"]
             if last is not None:
                 row.last_run = RunInfo(**last, url=f"{ui}/runs/flow-run/{last['id']}")
-
-
-def _computed_next(row: PipelineRow, config: PromoteConfig) -> str | None:
-    """The schedule's next time, when the server has not created the run yet."""
-    manifest = current_release(config.pipelines_path, row.name)
-    upcoming = next_runs(manifest.settings(), count=1) if manifest else []
-    return upcoming[0].isoformat() if upcoming else None
 
 
 def state_summary(row: PipelineRow) -> dict[str, Any]:

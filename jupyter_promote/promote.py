@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from jupyter_promote.config import PromoteConfig, release_source
 from jupyter_promote.core.entrypoint import ENTRYPOINT_FILE, function_name
 from jupyter_promote.core.files import atomic_write_text
+from jupyter_promote.core.naming import slug
 from jupyter_promote.core.notebook import read_notebook
 from jupyter_promote.core.pipeline import analyze_notebook
 from jupyter_promote.core.promotion import (
@@ -93,6 +94,28 @@ class PromoteResult(BaseModel):
     next_runs: list[str] = Field(description="The next three run times (ISO, with offset).")
     ui_url: str = Field(description="The deployment in the Prefect UI.")
     dry_run: str = Field(description="'passed' or 'skipped (--no-dry-run)'.")
+
+
+def form_defaults(
+    path: str | Path, config: PromoteConfig, owner: str
+) -> tuple[dict[str, Any], str]:
+    """The promote form's start values, and where they come from: the notebook's last
+    promotion (``"notebook"``), else defaults with ``owner`` (``"new"``).
+
+    Raises:
+        NotebookError, MetadataError: the notebook or its saved promotion cannot be read.
+    """
+    previous = read_promotion(read_notebook(path).nb)
+    if previous is not None:
+        return previous.model_dump(), "notebook"
+    start = {
+        "name": slug(Path(path).stem),
+        "owner": owner,
+        "timezone": "UTC",
+        "tier": "normal",
+        "work_pool": config.work_pool,
+    }
+    return start, "new"
 
 
 def settings_for(path: str | Path, given: dict[str, Any]) -> PromotionSettings:
@@ -183,7 +206,7 @@ def _release_and_deploy(
     promoted_by: str | None,
     progress: PromoteProgress,
 ) -> PromoteResult:
-    from jupyter_promote import deploy, stack
+    from jupyter_promote import deploy
 
     progress.event("release", "started", "writing the immutable release")
     current = current_release(config.pipelines_path, settings.name)
@@ -222,9 +245,18 @@ def _release_and_deploy(
     set_current(config.pipelines_path, settings.name, manifest.version)
     _remember(path, settings)
     progress.event("deployment", "completed", f"{info.name}: {describe_schedule(settings)}")
-    ui = stack.ui_base(env)
+    return _result(manifest, folder, info, env, unchanged, dry)
+
+
+def _result(
+    manifest: Any, folder: Path, info: Any, env: dict[str, str], unchanged: bool, dry: str
+) -> PromoteResult:
+    """What a promotion or rollback tells the user: release, deployment, schedule, links."""
+    from jupyter_promote import stack
+
+    settings = manifest.settings()
     return PromoteResult(
-        name=settings.name,
+        name=manifest.name,
         version=manifest.version,
         unchanged=unchanged,
         release_dir=str(folder),
@@ -233,7 +265,7 @@ def _release_and_deploy(
         deployment_id=info.id,
         schedule=describe_schedule(settings),
         next_runs=[t.isoformat() for t in next_runs(settings)],
-        ui_url=f"{ui}/deployments/deployment/{info.id}",
+        ui_url=f"{stack.ui_base(env)}/deployments/deployment/{info.id}",
         dry_run=dry,
     )
 
@@ -293,21 +325,8 @@ def rollback(name: str, config: PromoteConfig, version: str | None = None) -> Pr
         info = deploy.upsert(folder, target, description, _source(config, folder, target))
         mark_deployed(folder, info.id)
         set_current(config.pipelines_path, name, target.version)
-    settings = target.settings()
-    ui = stack.ui_base(env)
-    return PromoteResult(
-        name=name,
-        version=target.version,
-        unchanged=current is not None and current.version == target.version,
-        release_dir=str(folder),
-        runbook=str(folder / "RUNBOOK.md"),
-        deployment=info.name,
-        deployment_id=info.id,
-        schedule=describe_schedule(settings),
-        next_runs=[t.isoformat() for t in next_runs(settings)],
-        ui_url=f"{ui}/deployments/deployment/{info.id}",
-        dry_run=target.dry_run,
-    )
+    unchanged = current is not None and current.version == target.version
+    return _result(target, folder, info, env, unchanged, target.dry_run)
 
 
 def _source(config: PromoteConfig, folder: Path, manifest: Any) -> DeploymentSource:

@@ -15,14 +15,11 @@ from typing import Any
 import ipywidgets as widgets
 
 from jupyter_promote.config import PromoteConfig
-from jupyter_promote.core.naming import slug
-from jupyter_promote.core.notebook import read_notebook
 from jupyter_promote.core.promotion import (
     TIERS,
     PromotionInvalid,
     describe_schedule,
     next_runs,
-    read_promotion,
     validate_settings,
 )
 from jupyter_promote.errors import PromoteError
@@ -51,18 +48,11 @@ def initial_values(notebook: str, config: PromoteConfig) -> dict[str, Any]:
     Raises:
         MetadataError / NewerMetadataError: the saved promotion cannot be read.
     """
-    previous = read_promotion(read_notebook(notebook).nb)
-    if previous is not None:
-        values = previous.model_dump()
-        values["consumers"] = ", ".join(previous.consumers)
-        return values
-    return {
-        "name": slug(Path(notebook).stem),
-        "owner": jupyter_identity(),
-        "timezone": "UTC",
-        "tier": "normal",
-        "work_pool": config.work_pool,
-    }
+    from jupyter_promote.promote import form_defaults
+
+    values, _source = form_defaults(notebook, config, jupyter_identity())
+    values["consumers"] = ", ".join(values.get("consumers", []))
+    return values
 
 
 def form_values(fields: dict[str, widgets.Widget]) -> dict[str, Any]:

@@ -152,10 +152,10 @@ def run(
         PipelineInvalid / ParameterInputError / NotebookError: before anything runs.
     """
     _spec, _, parameters = prepare_run(path, raw_parameters)
-    from jupyter_promote import stack
+    from jupyter_promote import deploy, stack
 
     env = stack.prefect_env(config)  # raises NoPrefectServer
-    _require_healthy(env["PREFECT_API_URL"])
+    deploy.check_reachable(env["PREFECT_API_URL"])
     os.environ.update(env)
     os.environ.setdefault("PREFECT_CLIENT_MAX_RETRIES", "2")  # fail in seconds, not minutes
     from jupyter_promote import flow as pipeline_flow
@@ -187,19 +187,6 @@ def run(
         state=str(state.type.value),
         message=state.message or "",
     )
-
-
-def _require_healthy(api_url: str) -> None:
-    import httpx
-
-    try:
-        httpx.get(f"{api_url.rstrip('/')}/health", timeout=5).raise_for_status()
-    except httpx.HTTPError as exc:
-        raise PrefectUnavailable(
-            f"the Prefect API at {api_url} does not answer ({exc.__class__.__name__})",
-            hint="start the local server with `jupyter promote up` (see `jupyter promote status`)"
-            " or fix PREFECT_API_URL",
-        ) from None
 
 
 def _call_flow(notebook_flow: Any, api_url: str, *args: Any) -> Any:
@@ -234,19 +221,15 @@ def prefect_endpoint(config: PromoteConfig, timeout: float = 1.5) -> PrefectEndp
 
     Never raises for a missing or dead server: the answer says why (for status displays).
     """
-    from jupyter_promote import stack
+    from jupyter_promote import deploy, stack
 
     try:
         env = stack.prefect_env(config)
     except PromoteError as exc:
         return PrefectEndpoint(None, None, False, exc.render())
-    api_url = env["PREFECT_API_URL"]
-    ui_url = (env.get("PREFECT_UI_URL") or api_url.removesuffix("/api")).rstrip("/")
-    import httpx
-
+    api_url, ui_url = env["PREFECT_API_URL"], stack.ui_base(env)
     try:
-        httpx.get(f"{api_url.rstrip('/')}/health", timeout=timeout).raise_for_status()
-    except httpx.HTTPError as exc:
-        error = f"the Prefect API at {api_url} does not answer ({type(exc).__name__})"
-        return PrefectEndpoint(api_url, ui_url, False, error)
+        deploy.check_reachable(api_url, timeout)
+    except PromoteError as exc:
+        return PrefectEndpoint(api_url, ui_url, False, exc.message)
     return PrefectEndpoint(api_url, ui_url, True, None)

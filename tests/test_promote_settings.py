@@ -31,3 +31,19 @@ def test_a_new_cron_replaces_a_remembered_interval_and_back(tmp_path):
     nbformat.write(nb, path)
     interval = settings_for(path, {"interval_seconds": 60})
     assert (interval.schedule, interval.interval_seconds) == (None, 60)
+
+
+def test_form_defaults_come_from_the_last_promotion_else_start_values(tmp_path):
+    from jupyter_promote.config import PromoteConfig
+    from jupyter_promote.promote import form_defaults
+
+    config = PromoteConfig(project_dir=str(tmp_path), work_pool="risk-pool")
+    fresh = write_nb(tmp_path / "Loan Book.ipynb", make_nb(("step:one", "x = 1")))
+    values, source = form_defaults(fresh, config, "ana")
+    assert source == "new"
+    assert values == {
+        "name": "loan-book", "owner": "ana", "timezone": "UTC", "tier": "normal",
+        "work_pool": "risk-pool",
+    }  # fmt: skip
+    values, source = form_defaults(remembered(tmp_path, tier="high"), config, "bob")
+    assert source == "notebook" and (values["owner"], values["tier"]) == ("ana", "high")

@@ -111,25 +111,20 @@ class ApplyHandler(PromoteHandler):
     @web.authenticated
     @authorized
     def post(self) -> None:
-        import nbformat
-
-        from jupyter_promote.core import expectations as ex
+        from jupyter_promote.core.expectations import apply_change
         from jupyter_promote.server import models as m
 
         request = self.body(m.ApplyRequest)
-        nb = nbformat.from_dict({"metadata": {ex.METADATA_KEY: request.metadata}})
-        if request.op == "add":
-            configs = [ex.ExpectationConfig.model_validate(c) for c in request.expectations]
-            ex.add_expectations(nb, request.step, request.variable, configs)
-        elif request.op == "remove":
-            ex.remove_expectation(nb, request.step, request.variable, request.index)
-        else:
-            if request.severity is None:
-                raise ex.ExpectationError(
-                    "op severity needs a severity", hint='pass "severity": "error" or "warn"'
-                )
-            ex.set_severity(nb, request.step, request.variable, request.severity, request.index)
-        self.answer(m.ApplyResult(metadata=nb.metadata.get(ex.METADATA_KEY, {})))
+        metadata = apply_change(
+            request.metadata,
+            request.op,
+            request.step,
+            request.variable,
+            expectations=request.expectations,
+            index=request.index,
+            severity=request.severity,
+        )
+        self.answer(m.ApplyResult(metadata=metadata))
 
 
 class DefaultsHandler(PromoteHandler):
@@ -138,23 +133,13 @@ class DefaultsHandler(PromoteHandler):
     @web.authenticated
     @authorized
     def get(self) -> None:
-        from jupyter_promote.core.naming import slug
-        from jupyter_promote.core.notebook import read_notebook
-        from jupyter_promote.core.promotion import read_promotion
+        from jupyter_promote.promote import form_defaults
         from jupyter_promote.server import models as m
 
         file = self.notebook(self.get_query_argument("path", ""))
-        previous = read_promotion(read_notebook(file).nb)
-        if previous is not None:
-            self.answer(m.PromoteDefaults(settings=previous.model_dump(), source="notebook"))
-            return
-        settings = {
-            "name": slug(file.stem),
-            "owner": identity_name(self.current_user),
-            "timezone": "UTC",
-            "work_pool": self.config_.work_pool,
-        }
-        self.answer(m.PromoteDefaults(settings=settings, source="new"))
+        owner = identity_name(self.current_user)
+        settings, source = form_defaults(file, self.config_, owner)
+        self.answer(m.PromoteDefaults(settings=settings, source=source))
 
 
 class PreviewHandler(PromoteHandler):

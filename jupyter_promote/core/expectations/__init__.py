@@ -12,6 +12,7 @@ Modules: :mod:`.models` (configs, suites, their texts), :mod:`.grammar` (the lin
 :mod:`.tokens` and :mod:`.predicates`), :mod:`.metadata` (notebook metadata), :mod:`.errors`.
 """
 
+from jupyter_promote.core.expectations.changes import apply_change
 from jupyter_promote.core.expectations.errors import (
     ExpectationError,
     ExpectationNotFound,
@@ -74,6 +75,7 @@ __all__ = [
     "Suite",
     "add_expectations",
     "all_expectations",
+    "apply_change",
     "describe_forms",
     "parse_expect_line",
     "read_expectations",
