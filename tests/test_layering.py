@@ -24,6 +24,7 @@ CORE_MODULES = [
     "jupyter_promote.core.notebook",
     "jupyter_promote.core.parameters",
     "jupyter_promote.core.pipeline",
+    "jupyter_promote.core.pyast",
     "jupyter_promote.core.promotion",
     "jupyter_promote.core.release",
     "jupyter_promote.core.render",
@@ -121,6 +122,7 @@ START_LAZY = [
     "jupyter_promote.server.models",
     "jupyter_promote.core.expectations",
     "jupyter_promote.core.pipeline",
+    "jupyter_promote.core.pyast",
 ]
 _LOAD_EXTENSION = """
 import importlib, json, logging, sys, tempfile, types

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from jupyter_promote.core import pyast
 from jupyter_promote.core.source import to_python
 
 # Names every IPython kernel provides without a definition in the notebook.
@@ -65,11 +66,11 @@ def parse(source: str) -> ast.Module:
     """
     if not _IPYTHON_SYNTAX.search(source):
         try:
-            return ast.parse(source)
+            return pyast.parse_module(source)
         except SyntaxError:
             pass
     try:
-        return ast.parse(to_python(source))
+        return pyast.parse_module(to_python(source))
     except SyntaxError as exc:
         raise CodeSyntaxError(exc.msg, exc.lineno) from None
 

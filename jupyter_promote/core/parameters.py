@@ -12,6 +12,7 @@ import io
 import tokenize
 from typing import Any
 
+from jupyter_promote.core import pyast
 from jupyter_promote.core.spec import Diagnostic, Parameter, ParamType
 
 _TYPES: dict[type, ParamType] = {
@@ -53,7 +54,7 @@ def parse_parameters(source: str, cell_index: int) -> tuple[list[Parameter], lis
         ('int', 600, 'lowest score')
     """
     try:
-        module = ast.parse(source)
+        module = pyast.parse_module(source)
     except SyntaxError as exc:
         return [], [_problem(cell_index, exc.lineno, f"is not valid Python ({exc.msg})")]
     comments = _trailing_comments(source)

@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from jupyter_promote.core import pyast
 from jupyter_promote.errors import PromoteError
 
 OWN_RULE = "Secret Assignment"
@@ -175,7 +176,7 @@ def _own_rule(lines: list[str]) -> Iterator[tuple[int, str]]:
     """(line, value) for random-looking string literals given to secret-sounding names."""
     code = "\n".join("" if _MAGIC_LINE.match(line) else line for line in lines)
     try:
-        tree = ast.parse(code)
+        tree = pyast.parse_module(code)
     except SyntaxError:
         return
     for name, value in _named_values(tree):

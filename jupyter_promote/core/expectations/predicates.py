@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from jupyter_promote.core import pyast
 from jupyter_promote.core.expectations.errors import ExpectationSyntaxError
 from jupyter_promote.core.expectations.models import (
     _BOUND_KEYS,
@@ -203,7 +204,7 @@ def _read_gx_call(cur: _Cursor) -> _Draft:
     offset = tokens[0].col
     src = cur.line[offset : tokens[-1].end]
     try:
-        call = ast.parse(src, mode="eval").body
+        call = pyast.parse_expression(src).body
     except SyntaxError as exc:
         col = offset + (exc.offset or 1) - 1
         raise cur.error(_Token("call", src, col, col), f"not a valid call ({exc.msg})") from None

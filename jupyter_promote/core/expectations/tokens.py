@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from jupyter_promote.core import pyast
 from jupyter_promote.core.expectations.errors import ExpectationSyntaxError
 
 
@@ -199,7 +200,7 @@ def _read_value_set(cur: _Cursor, op: _Token) -> list[Any]:
     cur.pos -= 1
     src = cur.line[opener.col : _skip_group(cur).end]
     try:
-        node = ast.parse(src, mode="eval").body
+        node = pyast.parse_expression(src).body
     except SyntaxError as exc:
         raise cur.error(opener, f"not a valid set of values ({exc.msg})") from None
     if isinstance(node, ast.Dict) and not node.keys:
