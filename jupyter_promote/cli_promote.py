@@ -180,7 +180,10 @@ def register_manage(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     rollback.add_argument("name")
     rollback.add_argument("version", nargs="?", help="release version (default: the previous)")
     rollback.set_defaults(func=cmd_rollback)
-    for verb, text in (("pause", "pause a pipeline's schedule"), ("resume", "resume it")):
+    for verb, text in (
+        ("pause", "pause a pipeline's schedule and drop the runs it already scheduled"),
+        ("resume", "resume it"),
+    ):
         parser = sub.add_parser(verb, help=text)
         parser.add_argument("name")
         parser.set_defaults(func=cmd_pause)

@@ -231,13 +231,48 @@ def read(name: str) -> Any:
 
 
 def set_paused(name: str, paused: bool) -> None:
-    """Pause or resume the pipeline's schedule (pausing also drops already-scheduled runs)."""
+    """Pause or resume the pipeline's schedule.
+
+    Pausing also drops the runs its schedule already created, late ones included, so nothing
+    scheduled starts after this returns; runs started by hand (trigger, backfill) are kept.
+    """
     deployment = read(name)
     with _client() as client:
-        if paused:
-            client.pause_deployment(deployment.id)
-        else:
+        if not paused:
             client.resume_deployment(deployment.id)
+            return
+        # Prefect's pause route commits the pause before it deletes the scheduled runs (the
+        # client's PATCH deletes only future ones, so late runs would still start) ...
+        response = client.request(
+            "POST", "/deployments/{id}/pause_deployment", path_params={"id": deployment.id}
+        )
+        response.raise_for_status()
+        # ... and a scheduler pass that read the deployment just before the pause may still
+        # insert its batch afterwards: sweep those too.
+        _drop_scheduled_runs(client, deployment.id)
+
+
+def _drop_scheduled_runs(client: Any, deployment_id: Any) -> None:
+    """Delete the deployment's not-yet-started runs that its schedule created."""
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.exceptions import ObjectNotFound
+
+    scheduled = FlowRunFilter(
+        state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED]))
+    )
+    of_deployment = DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id]))
+    runs = client.read_flow_runs(flow_run_filter=scheduled, deployment_filter=of_deployment)
+    for run in runs:
+        if run.auto_scheduled and not run.run_count:
+            with contextlib.suppress(ObjectNotFound):  # started or deleted meanwhile
+                client.delete_flow_run(run.id)
 
 
 def trigger(

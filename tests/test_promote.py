@@ -99,23 +99,29 @@ def test_changed_cell_is_a_new_version_and_moves_the_deployment(prefect_server, 
 
 
 def test_scheduled_runs_fire_and_complete_step_by_step(prefect_server, tmp_path):
-    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+    # A cron for one minute 15-75 s from now: the scheduler creates exactly one run soon, the
+    # next a year later. (A seconds interval makes the scheduler insert up to 100 runs ahead;
+    # a pass that races the pause then floods the session's server with runs for 15 minutes.)
+    from datetime import datetime, timedelta, timezone
 
+    at = datetime.now(timezone.utc) + timedelta(seconds=75)
+    cron = f"{at.minute} {at.hour} {at.day} {at.month} *"
     path = project_with_loans(tmp_path, "every.ipynb")
     out = promote_json(
-        prefect_server, path, "--name", "every-few-seconds", "--owner", "ops",
-        "--interval", "10", "--no-dry-run", project=tmp_path,
+        prefect_server, path, "--name", "once-soon", "--owner", "ops", "--schedule", cron,
+        "--tz", "UTC", "--no-dry-run", project=tmp_path,
     )  # fmt: skip
-    of_deployment = DeploymentFilter(id=DeploymentFilterId(any_=[out["deployment_id"]]))
 
     def first_started():
-        with prefect_server.client() as client:
-            runs = client.read_flow_runs(deployment_filter=of_deployment)
+        runs = deployment_runs(prefect_server, out["deployment_id"])
         return next((r for r in runs if r.state and not r.state.is_scheduled()), None)
 
-    started = wait_until(first_started, 120, "no scheduled run started within 120 s")
-    with prefect_server.client() as client:  # one run is enough: stop the schedule
-        client.pause_deployment(out["deployment_id"])
+    started = wait_until(first_started, 150, "the scheduled run did not start within 150 s")
+    paused = promote("pause", "once-soon", "--project-dir", str(tmp_path), env=prefect_server.env)
+    assert paused.returncode == 0, paused.stderr
+    assert deployment(prefect_server, "once-soon").paused is True
+    left = [r.name for r in deployment_runs(prefect_server, out["deployment_id"], scheduled=True)]
+    assert left == [], f"pausing left scheduled runs: {left}"
 
     def final():
         with prefect_server.client() as client:
@@ -124,11 +130,30 @@ def test_scheduled_runs_fire_and_complete_step_by_step(prefect_server, tmp_path)
 
     done = wait_until(final, 180, "the scheduled run did not finish within 180 s")
     assert done.state.type.value == "COMPLETED", done.state.message
+    assert done.auto_scheduled, "the run was not created by the deployment's schedule"
     from test_run import quality_artifacts, task_runs
 
     names = set(task_runs(prefect_server, done.id))
     assert {"setup", "load", "clean", "gate:clean", "features", "allocation"} <= names
-    assert "every-few-seconds-data-quality" in quality_artifacts(prefect_server, done.id)
+    assert "once-soon-data-quality" in quality_artifacts(prefect_server, done.id)
+
+
+def deployment_runs(server, deployment_id, *, scheduled=False):
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+
+    of_deployment = DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id]))
+    only = None
+    if scheduled:
+        state = FlowRunFilterState(type=FlowRunFilterStateType(any_=["SCHEDULED"]))
+        only = FlowRunFilter(state=state)
+    with server.client() as client:
+        return client.read_flow_runs(deployment_filter=of_deployment, flow_run_filter=only)
 
 
 def wait_until(probe, seconds, message):
@@ -201,7 +226,9 @@ def test_rollback_pause_resume_and_trigger(prefect_server, tmp_path):
     assert unknown.returncode == 1 and first["version"] in unknown.stderr
 
     assert promote("pause", "manage", *project, env=env).returncode == 0
-    assert deployment(prefect_server, "manage").paused is True
+    paused = deployment(prefect_server, "manage")
+    assert paused.paused is True
+    assert deployment_runs(prefect_server, paused.id, scheduled=True) == []
     assert promote("resume", "manage", *project, env=env).returncode == 0
     assert deployment(prefect_server, "manage").paused is False
 
