@@ -44,7 +44,8 @@ def expect(
 
     Example:
         >>> import jupyter_promote as jp  # doctest: +SKIP
-        >>> jp.expect("loans_clean", "loan_id unique, not null", "rows >= 1000", severity="warn")
+        >>> jp.expect("loans_clean", "loan_id unique, not null",  # doctest: +SKIP
+        ...           "rows >= 1000", severity="warn")
     """
     import inspect
 

@@ -253,7 +253,9 @@ def make_flow(pipeline: str) -> Any:
 
     Example:
         >>> loans = make_flow("loans")  # doctest: +SKIP
-        >>> state = loans("example_notebooks/loans.ipynb", {}, {}, ".runs", return_state=True)
+        >>> state = loans(  # doctest: +SKIP
+        ...     "example_notebooks/loans.ipynb", {}, {}, ".runs", return_state=True
+        ... )
     """
 
     @flow(name=slug(pipeline), persist_result=False, validate_parameters=False, log_prints=False)

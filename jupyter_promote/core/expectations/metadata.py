@@ -190,6 +190,7 @@ def add_expectations(
             left unchanged.
 
     Example:
+        >>> from jupyter_promote.core.expectations import parse_expect_line
         >>> nb = {"metadata": {}}
         >>> _, configs = parse_expect_line("loans: loan_id unique")
         >>> add_expectations(nb, "load", "loans", configs).name
@@ -290,6 +291,7 @@ def set_severity(
         NewerMetadataError, MetadataError: as :func:`read_expectations`; nothing is changed.
 
     Example:
+        >>> from jupyter_promote.core.expectations import parse_expect_line
         >>> nb = {"metadata": {}}
         >>> _, configs = parse_expect_line("loans: loan_id unique")
         >>> _ = add_expectations(nb, "load", "loans", configs)
