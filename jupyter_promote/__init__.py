@@ -9,9 +9,11 @@ from jupyter_promote._version import __version__
 __all__ = ["__version__", "expect", "load_ipython_extension"]
 
 
-def _jupyter_server_extension_points() -> list[dict[str, str]]:
+def _jupyter_server_extension_points() -> list[dict[str, Any]]:
     """The Jupyter Server extension (REST API of the lab panel): :mod:`jupyter_promote.server`."""
-    return [{"module": "jupyter_promote.server"}]
+    from jupyter_promote.server import PromoteExtension
+
+    return [{"module": "jupyter_promote.server", "app": PromoteExtension}]
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -125,23 +125,26 @@ START_LAZY = [
     "jupyter_promote.core.pyast",
 ]
 _LOAD_EXTENSION = """
-import importlib, json, logging, sys, tempfile, types
-from tornado.web import Application
-from traitlets.config import Configurable
-import jupyter_promote
+import asyncio, json, sys, tempfile
+from jupyter_server.serverapp import ServerApp
 
-class ServerApp(Configurable):  # what the hook uses of jupyter_server's ServerApp
-    pass
-
-app = ServerApp()
-app.contents_manager = types.SimpleNamespace(root_dir=tempfile.mkdtemp())
-app.web_app = Application(base_url="/")
-app.log = logging.getLogger("probe")
-for point in jupyter_promote._jupyter_server_extension_points():
-    importlib.import_module(point["module"])._load_jupyter_server_extension(app)
-app.web_app.settings["jupyter_promote"].jobs.shutdown()
-routes = [r for rule in app.web_app.default_router.rules for r in getattr(rule.target, "rules", [])]
-print(json.dumps({"routes": len(routes), "imported": [m for m in WATCHED if m in sys.modules]}))
+app = ServerApp(jpserver_extensions={"jupyter_promote": True}, root_dir=tempfile.mkdtemp())
+app.initialize(argv=["--allow-root"], find_extensions=False, new_httpserver=False)
+routes = [
+    r.matcher.regex.pattern
+    for rule in app.web_app.default_router.rules
+    for r in getattr(rule.target, "rules", [])
+    if "jupyter-promote/api" in r.matcher.regex.pattern
+]
+imported = [m for m in WATCHED if m in sys.modules]
+state = app.web_app.settings["jupyter_promote_state"]
+asyncio.run(app.extension_manager.stop_all_extensions())  # the server's shutdown hook
+try:
+    state.jobs.submit("dry-run", "x.ipynb", lambda progress: {})
+    refused = None
+except Exception as exc:
+    refused = type(exc).__name__
+print(json.dumps({"routes": len(routes), "imported": imported, "after_stop": refused}))
 """
 
 
@@ -153,3 +156,4 @@ def test_loading_the_extension_imports_no_models_or_expectations():
     loaded = json.loads(out)
     assert loaded["routes"] == 14  # the handler classes really were registered
     assert loaded["imported"] == []
+    assert loaded["after_stop"] == "ServerStopping"  # stopping the server stopped the jobs

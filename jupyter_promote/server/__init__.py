@@ -10,12 +10,18 @@ needs them (the start-up budget is 100 ms, DESIGN.md section 7).
 
 from __future__ import annotations
 
+import asyncio
 import os
 from dataclasses import dataclass
 from typing import Any
 
+from jupyter_server.extension.application import ExtensionApp
+
 from jupyter_promote.config import PromoteConfig
 from jupyter_promote.server.jobs import JobManager
+
+STATE_KEY = "jupyter_promote_state"  # the ExtensionState in the web app's settings
+STOP_WAIT = 10.0  # seconds the server's shutdown waits for running jobs to reach a step's end
 
 
 @dataclass
@@ -38,26 +44,40 @@ def make_config(serverapp: Any) -> PromoteConfig:
     return config
 
 
-def _load_jupyter_server_extension(serverapp: Any) -> None:
-    """Register the routes and the shared state on the server's web application."""
-    from jupyter_server.utils import url_path_join
+class PromoteExtension(ExtensionApp):
+    """The server extension: registers the routes and the shared state, and stops the jobs when
+    the server stops (queued ones are dropped, running ones end after their current step)."""
 
-    from jupyter_promote.server.handlers import API_PREFIX, ROUTES, route_pattern
+    name = "jupyter_promote"
+    description = "jupyter-promote: tag, expect, promote and watch notebook pipelines"
+    load_other_extensions = True
 
-    state = ExtensionState(config=make_config(serverapp), jobs=JobManager(max_workers=2))
-    web_app = serverapp.web_app
-    web_app.settings["jupyter_promote"] = state
-    base_url = web_app.settings["base_url"]
-    web_app.add_handlers(
-        ".*$",
-        [
-            (url_path_join(base_url, API_PREFIX, route_pattern(template)), handler, kwargs)
+    state: ExtensionState | None = None
+
+    def initialize_settings(self) -> None:
+        self.state = ExtensionState(
+            config=make_config(self.serverapp), jobs=JobManager(max_workers=2)
+        )
+        self.settings[STATE_KEY] = self.state
+
+    def initialize_handlers(self) -> None:
+        from jupyter_server.utils import url_path_join
+
+        from jupyter_promote.server.handlers import API_PREFIX, ROUTES, route_pattern
+
+        self.handlers.extend(
+            (url_path_join(API_PREFIX, route_pattern(template)), handler, kwargs)
             for template, handler, kwargs in ROUTES
-        ],
-    )
-    serverapp.log.info(
-        "jupyter-promote: REST API at %s%s (project %s)",
-        base_url,
-        API_PREFIX,
-        state.config.project_path,
-    )
+        )
+        assert self.state is not None
+        self.log.info(
+            "jupyter-promote: REST API at %s%s (project %s)",
+            self.serverapp.base_url if self.serverapp else "/",
+            API_PREFIX,
+            self.state.config.project_path,
+        )
+
+    async def stop_extension(self) -> None:
+        """Called by the server on shutdown: stop the jobs, waiting up to ``STOP_WAIT`` s."""
+        if self.state is not None:
+            await asyncio.to_thread(self.state.jobs.shutdown, STOP_WAIT)

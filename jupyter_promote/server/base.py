@@ -23,6 +23,7 @@ from tornado import web
 from tornado.ioloop import IOLoop
 
 from jupyter_promote.errors import PromoteError
+from jupyter_promote.server import STATE_KEY
 from jupyter_promote.server.paths import resolve_in_root
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ class PromoteHandler(APIHandler):
     @property
     def state(self) -> Any:
         """The extension's state (:class:`jupyter_promote.server.ExtensionState`)."""
-        return self.settings["jupyter_promote"]
+        return self.settings[STATE_KEY]
 
     @property
     def config_(self) -> Any:

@@ -9,12 +9,13 @@ The job models (pydantic) are imported by the first job, not when the server loa
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,12 @@ class JobNotFound(PromoteError):
     """No job has that id (never started, or forgotten after the server restarted)."""
 
     http_status = 404
+
+
+class ServerStopping(PromoteError):
+    """The Jupyter server is stopping: no new job starts, running ones stop at a step's end."""
+
+    http_status = 503
 
 
 def error_of(exc: BaseException) -> JobError:
@@ -59,9 +66,10 @@ def error_of(exc: BaseException) -> JobError:
 class JobProgress:
     """A job's event log; also the ``flow.Progress`` of a dry run (steps started and finished)."""
 
-    def __init__(self, job: Job, lock: threading.Lock) -> None:
+    def __init__(self, job: Job, lock: threading.Lock, stopping: threading.Event) -> None:
         self._job = job
         self._lock = lock
+        self._stopping = stopping
         self.current = ""  # the phase now running, marked failed if the job fails
 
     def event(self, step: str, state: str, message: str = "") -> None:
@@ -76,6 +84,13 @@ class JobProgress:
         self.current = step if state == "started" else ""
 
     def step_started(self, number: int, total: int, name: str) -> None:
+        """Log the step; when the server is stopping, stop the run here instead (its kernel is
+        shut down on the way out, and a promotion stops before writing anything)."""
+        if self._stopping.is_set():
+            raise ServerStopping(
+                f"the Jupyter server stopped the {self._job.kind} before step {name!r}",
+                hint="start it again once the server is back",
+            )
         self.event(name, "started", f"step {number} of {total}")
 
     def step_finished(self, number: int, total: int, result: StepResult) -> None:
@@ -99,13 +114,16 @@ class JobManager:
         self._pool = ThreadPoolExecutor(max_workers, thread_name_prefix="jupyter-promote-job")
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._pipelines: dict[str, str] = {}  # pipeline name -> id of its running promotion
+        self._futures: dict[str, Future[None]] = {}  # job id -> its future, until it ends
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
 
     def submit(self, kind: str, path: str, work: Work, pipeline: str | None = None) -> Job:
         """Queue ``work``; a promotion of a pipeline already being promoted is refused.
 
         Raises:
             ReleaseBusy: another promotion of ``pipeline`` is queued or running.
+            ServerStopping: the server is shutting down.
         """
         from jupyter_promote.core.release import ReleaseBusy
         from jupyter_promote.server.models import Job
@@ -120,6 +138,10 @@ class JobManager:
             error=None,
         )
         with self._lock:
+            if self._stopping.is_set():
+                raise ServerStopping(
+                    "the Jupyter server is stopping", hint="start the job once it is back"
+                )
             if pipeline is not None:
                 if pipeline in self._pipelines:
                     raise ReleaseBusy(
@@ -131,7 +153,7 @@ class JobManager:
                 self._pipelines[pipeline] = job.id
             self._jobs[job.id] = job
             self._forget_old()
-        self._pool.submit(self._run, job, work, pipeline)
+            self._futures[job.id] = self._pool.submit(self._run, job, work, pipeline)
         return job
 
     def get(self, job_id: str) -> Job:
@@ -149,14 +171,27 @@ class JobManager:
                 )
             return job.model_copy(deep=True)
 
-    def shutdown(self) -> None:
-        """Stop accepting jobs; running ones finish in their threads."""
+    def shutdown(self, wait: float = 0.0) -> None:
+        """Stop: refuse new jobs, fail the queued ones, let running ones stop at their next step,
+        and wait up to ``wait`` seconds for them (a step already running is not interrupted)."""
+        self._stopping.set()
         self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            futures = list(self._futures.values())
+            dropped = ServerStopping(
+                "the Jupyter server stopped before the job started",
+                hint="start it again once the server is back",
+            )
+            for job in self._jobs.values():
+                if job.state == "queued":
+                    job.state, job.error = "failed", error_of(dropped)
+        if wait > 0 and futures:
+            concurrent.futures.wait(futures, timeout=wait)
 
     def _run(self, job: Job, work: Work, pipeline: str | None) -> None:
         from jupyter_promote.server.models import JobError
 
-        progress = JobProgress(job, self._lock)
+        progress = JobProgress(job, self._lock, self._stopping)
         with self._lock:
             job.state = "running"
         try:
@@ -175,6 +210,7 @@ class JobManager:
             job.state = "failed" if error is not None else "succeeded"
             if pipeline is not None:
                 self._pipelines.pop(pipeline, None)
+            self._futures.pop(job.id, None)
 
     def _forget_old(self) -> None:
         finished = [k for k, j in self._jobs.items() if j.state in ("succeeded", "failed")]
