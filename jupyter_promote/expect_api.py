@@ -30,6 +30,15 @@ from jupyter_promote.core.pipeline import analyze_notebook
 from jupyter_promote.errors import PromoteError
 
 METADATA_MIME = "application/vnd.jupyter-promote.expectations+json"
+# Set in the kernel's namespace by the JupyterLab extension: that frontend applies ``%expect``
+# outputs to the open notebook, so the magic leaves the file alone (writing it under an open
+# document makes JupyterLab ask "overwrite or revert?" on the next save).
+LAB_MARKER = "__jupyter_promote_lab__"
+
+
+def frontend_applies(namespace: dict[str, Any]) -> bool:
+    """True when the kernel's frontend applies ``%expect`` outputs to the open notebook."""
+    return namespace.get(LAB_MARKER) is True
 
 
 class ExpectationTargetError(PromoteError):
@@ -49,6 +58,8 @@ class Recorded:
     notebook: str | None
     saved: bool
     note: str = ""
+    #: not written: the open notebook in JupyterLab takes the change (see ``LAB_MARKER``)
+    for_open_notebook: bool = False
 
 
 @dataclass
@@ -88,8 +99,11 @@ class ExpectSession:
         return self.notebook
 
     # -- the operations --------------------------------------------------------------------
-    def expect(self, line: str, namespace: dict[str, Any], step: str | None = None) -> Recorded:
-        """Parse a ``%expect`` line, check it against the live variable, record it.
+    def expect(
+        self, line: str, namespace: dict[str, Any], step: str | None = None, write: bool = True
+    ) -> Recorded:
+        """Parse a ``%expect`` line, check it against the live variable, record it (``write``
+        False: validate the change but leave the file to the frontend that shows the output).
 
         Raises:
             ExpectationSyntaxError: the line does not parse.
@@ -97,7 +111,7 @@ class ExpectSession:
             NotADataFrame / UnknownColumn / InvalidExpectation: nothing is recorded.
         """
         variable, configs = parse_expect_line(line)
-        return self.record(variable, configs, namespace, step)
+        return self.record(variable, configs, namespace, step, write)
 
     def record(
         self,
@@ -105,6 +119,7 @@ class ExpectSession:
         configs: list[ExpectationConfig],
         namespace: dict[str, Any],
         step: str | None = None,
+        write: bool = True,
     ) -> Recorded:
         """Check ``configs`` on ``namespace[variable]`` now, then record them."""
         from jupyter_promote import quality
@@ -125,8 +140,10 @@ class ExpectSession:
             )
             return Recorded(variable, step, configs, results, None, False, note)
         target = step or self.step_of(notebook, variable)
-        _write(notebook, lambda nb: add_expectations(nb, target, variable, configs))
-        return Recorded(variable, target, configs, results, notebook, True)
+        _write(notebook, lambda nb: add_expectations(nb, target, variable, configs), save=write)
+        return Recorded(
+            variable, target, configs, results, notebook, write, for_open_notebook=not write
+        )
 
     def step_of(self, notebook: str, variable: str) -> str:
         """The step an expectation on ``variable`` belongs to: the last step (in run order)
@@ -215,11 +232,13 @@ def _variable(namespace: dict[str, Any], variable: str) -> Any:
     return namespace[variable]
 
 
-def _write(notebook: str, change: Any) -> None:
-    """Apply ``change`` to the notebook on disk and write it back atomically."""
+def _write(notebook: str, change: Any, save: bool = True) -> None:
+    """Apply ``change`` to the notebook on disk and write it back atomically (``save`` False:
+    only apply it to a copy in memory, which still raises what writing would)."""
     nb = nbformat.read(notebook, as_version=4)
     change(nb)
-    atomic_write_text(notebook, nbformat.writes(nb))
+    if save:
+        atomic_write_text(notebook, nbformat.writes(nb))
 
 
 SESSION = ExpectSession()

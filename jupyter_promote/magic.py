@@ -35,27 +35,29 @@ from IPython.core.magic import Magics, line_magic, magics_class, no_var_expand
 from IPython.display import display
 
 from jupyter_promote.errors import PromoteError
-from jupyter_promote.expect_api import METADATA_MIME, SESSION, Recorded
+from jupyter_promote.expect_api import METADATA_MIME, SESSION, Recorded, frontend_applies
 from jupyter_promote.promote_options import add_promote_options, given_settings
 
 if TYPE_CHECKING:
-    from jupyter_promote.promote import PromoteResult
+    from jupyter_promote.releases import PromoteResult
 
 
 def show_recorded(recorded: Recorded) -> None:
     """Display a ``%expect`` outcome: pass/fail with observed values, and where it was saved."""
     from jupyter_promote import quality
 
-    where = (
-        f"recorded under step {recorded.step!r} in {recorded.notebook}"
-        if recorded.saved
-        else recorded.note
-    )
+    if recorded.saved:
+        where = f"recorded under step {recorded.step!r} in {recorded.notebook}"
+    elif recorded.for_open_notebook:
+        where = f"recorded under step {recorded.step!r} in the open notebook: save it to keep it"
+    else:
+        where = recorded.note
     text = quality.render_text(recorded.results) + f"\n{where}"
     html = quality.render_html(recorded.results) + f"<div><small>{_escape(where)}</small></div>"
     bundle: dict[str, Any] = {"text/plain": text, "text/html": html}
-    if recorded.saved:
+    if recorded.saved or recorded.for_open_notebook:
         bundle[METADATA_MIME] = {
+            "written": recorded.saved,  # False: the frontend's open notebook takes the change
             "notebook": recorded.notebook,
             "step": recorded.step,
             "variable": recorded.variable,
@@ -122,14 +124,15 @@ class PromoteMagics(Magics):
         if not line:
             print(__doc__)
             return None
+        write = not frontend_applies(namespace)
         if not line.startswith("--"):
-            show_recorded(SESSION.expect(line, namespace))
+            show_recorded(SESSION.expect(line, namespace, write=write))
             return None
         option, _, rest = line.partition(" ")
         args = shlex.split(rest)
         if option == "--step":
             step, _, expectation = rest.strip().partition(" ")
-            show_recorded(SESSION.expect(expectation, namespace, step=step))
+            show_recorded(SESSION.expect(expectation, namespace, step=step, write=write))
         elif option == "--suggest":
             from jupyter_promote.widgets import suggestion_form
 
@@ -137,6 +140,8 @@ class PromoteMagics(Magics):
         elif option == "--list":
             lines = SESSION.listing(namespace, args[0] if args else None)
             print("\n".join(lines) if lines else "no expectations recorded")
+            if not write:
+                print("(as saved on disk: save the notebook to list what you recorded since)")
         elif option == "--remove":
             index = int(args[1]) if len(args) > 1 else None
             removed = SESSION.remove(namespace, _one(args[:1], "--remove VARIABLE [INDEX]"), index)

@@ -7,7 +7,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from jupyter_promote.errors import PromoteError
-from jupyter_promote.expect_api import SESSION, _variable
+from jupyter_promote.expect_api import SESSION, _variable, frontend_applies
 
 
 def suggestion_form(variable: str, namespace: dict[str, Any]) -> widgets.VBox:
@@ -44,7 +44,8 @@ def suggestion_form(variable: str, namespace: dict[str, Any]) -> widgets.VBox:
             try:
                 from jupyter_promote.magic import show_recorded
 
-                show_recorded(SESSION.record(variable, chosen, namespace))
+                write = not frontend_applies(namespace)
+                show_recorded(SESSION.record(variable, chosen, namespace, write=write))
             except PromoteError as exc:
                 print(f"error: {exc.render()}")
 

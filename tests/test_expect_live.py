@@ -229,3 +229,29 @@ def test_expect_output_carries_its_results_for_the_panel(tmp_path):
         ExpectationConfig.model_validate(c).describe() for c in payload["expectations"]
     ]
     json.dumps(payload, allow_nan=False)
+
+
+def test_with_jupyterlab_applying_outputs_the_file_is_left_alone(tmp_path):
+    # The lab extension sets the marker in the kernel and applies the output to the open
+    # notebook: writing the file under it would make the next save ask "overwrite or revert?".
+    path, nb = notebook(
+        tmp_path,
+        "__jupyter_promote_lab__ = True",
+        "%expect loans_clean: amount exists",
+        "%expect loans_clean: amout >= 0",
+    )
+    before = Path(path).read_bytes()
+    with KernelSession(nb, cwd=str(tmp_path), env={"JUPYTER_PROMOTE_NOTEBOOK": path}) as kernel:
+        for index in range(len(nb.cells)):
+            kernel.run_cell(index)
+    assert Path(path).read_bytes() == before
+    (payload,) = [o["data"][METADATA_MIME] for o in nb.cells[-2].outputs if "data" in o]
+    assert payload["written"] is False
+    assert (payload["step"], payload["variable"]) == ("clean", "loans_clean")
+    assert [c["type"] for c in payload["expectations"]] == ["expect_column_to_exist"]
+    text = "".join(o.get("data", {}).get("text/plain", "") for o in nb.cells[-2].outputs)
+    assert "recorded under step 'clean' in the open notebook: save it to keep it" in text
+    # a bad column is still refused in the kernel, and nothing goes to the frontend
+    bad = nb.cells[-1].outputs
+    assert not any(METADATA_MIME in o.get("data", {}) for o in bad)
+    assert "amout" in "".join(o.get("data", {}).get("text/plain", "") for o in bad)

@@ -382,6 +382,48 @@ def test_pipelines_list_pause_resume_and_run_now(page, lab, prefect_server, snap
     snap(section, "pipelines")
 
 
+def test_expect_magic_goes_into_the_open_notebook_and_saving_asks_nothing(page, lab, snap):
+    # The extension marks the notebook's kernel, so %expect leaves the file alone and the open
+    # notebook takes the expectation: saving then overwrites nothing behind JupyterLab's back.
+    from playwright.sync_api import expect
+
+    nb = make_nb(
+        ("step:load", "import pandas as pd\nloans = pd.DataFrame({'loan_id': [1, 2, 3]})"),
+        ("skip", "%load_ext jupyter_promote"),
+        ("skip", "%expect loans: loan_id unique, rows >= 1"),
+    )
+    write_nb(lab.root / "live.ipynb", nb)
+    open_notebook(page, lab, "live.ipynb")
+    page.wait_for_function(
+        "() => window.jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel?.status"
+        " === 'idle'",
+        timeout=60 * SECONDS,
+    )
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+
+    note = cell(page, 2).locator(".jp-Promote-expectationsNote")
+    expect(note).to_have_attribute("data-jp-promote-applied", "true", timeout=90 * SECONDS)
+    expect(note).to_contain_text('recorded under step "load" in the open notebook: save it')
+    on_disk = nbformat.read(lab.root / "live.ipynb", as_version=4)
+    assert "expectations" not in on_disk.metadata.get("jupyter_promote", {})
+    suite = page.locator(
+        '#jp-promote-expectations .jp-Promote-suite[data-jp-promote-step="load"]'
+        '[data-jp-promote-variable="loans"]'
+    )
+    expect(suite.locator("li.jp-Promote-expectation")).to_have_count(2)
+    snap(cell(page, 2), "expect-output")
+
+    save(page)  # waits until the notebook is clean: a "file changed" dialog would stop that
+    expect(page.locator(".jp-Dialog")).to_have_count(0)
+    saved = saved_notebook(
+        lab, "live.ipynb", lambda nb: "expectations" in nb.metadata.get("jupyter_promote", {})
+    ).metadata["jupyter_promote"]["expectations"]
+    assert [e["type"] for e in saved["load"]["loans"]["expectations"]] == [
+        "expect_column_values_to_be_unique",
+        "expect_table_row_count_to_be_between",
+    ]
+
+
 def test_graph_of_a_200_cell_notebook_is_timed(page, lab, snap):
     from playwright.sync_api import expect
 

@@ -15,6 +15,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { PromoteApi } from './api';
 import { CommandIds, registerTagCommands } from './commands';
 import { promoteIcon } from './icon';
+import { markNotebookKernels } from './marker';
 import { applyOutput, expectationsRendererFactory } from './mimerenderer';
 import { PromoteModel } from './model';
 import { PANEL_ID, PromotePanel } from './panel';
@@ -82,7 +83,8 @@ const panelPlugin: JupyterFrontEndPlugin<IExpectationResults> = {
 
 const rendererPlugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyter-promote:expectations-renderer',
-  description: 'Applies expectations recorded by %expect to the open notebook model.',
+  description:
+    'Applies expectations recorded by %expect to the open notebook model (and tells the kernels).',
   autoStart: true,
   requires: [IRenderMimeRegistry, INotebookTracker],
   optional: [IExpectationResults],
@@ -94,6 +96,7 @@ const rendererPlugin: JupyterFrontEndPlugin<void> = {
   ) => {
     const api = new PromoteApi();
     rendermime.addFactory(expectationsRendererFactory(payload => applyOutput(api, tracker, payload, results)));
+    markNotebookKernels(tracker);
   }
 };
 

@@ -1,9 +1,9 @@
 /**
- * Renderer for `application/vnd.jupyter-promote.expectations+json`, the output `%expect` emits
- * after writing expectations to the notebook file on disk. It applies the same change to the
- * open model's metadata (through `expectations/apply`, once), so the next save keeps it, hands
- * the check's results to the panel (last results), and shows the output's HTML (the pass/fail
- * table) with a one-line note.
+ * Renderer for `application/vnd.jupyter-promote.expectations+json`, the output `%expect` emits.
+ * It applies the recorded change to the open model's metadata (through `expectations/apply`,
+ * once), so the next save keeps it, hands the check's results to the panel (last results), and
+ * shows the output's HTML (the pass/fail table) with a one-line note. In kernels marked by
+ * `marker.ts` the magic did not write the file (`written: false`): this is where it is recorded.
  */
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
@@ -36,6 +36,12 @@ export async function applyOutput(
 ): Promise<string> {
   const panel = findNotebook(tracker, payload.notebook ?? '');
   if (!panel?.model) {
+    if (payload.written === false) {
+      // The kernel left the file to the open notebook, and there is none here.
+      throw new Error(
+        `${payload.notebook} is not open in this JupyterLab: open it and run the cell again`
+      );
+    }
     return 'saved to the notebook file';
   }
   // Outputs arrive while the kernel is busy running the %expect cell; an output re-rendered
@@ -53,6 +59,9 @@ export async function applyOutput(
   }
   const answer = await api.applyExpectations(body);
   panel.model.setMetadata(METADATA_KEY, answer.metadata);
+  if (payload.written === false) {
+    return `recorded under step "${payload.step}" in the open notebook: save it to keep it`;
+  }
   return (
     `recorded under step "${payload.step}" and applied to the open notebook ` +
     '(if saving says the file changed on disk, choose Overwrite: the notebook has the change)'
@@ -95,7 +104,9 @@ class ExpectationsRenderer extends Widget implements IRenderMime.IRenderer {
       note.textContent = `${payload.variable}: ${await this._apply(payload)}`;
       note.dataset.jpPromoteApplied = 'true';
     } catch (err) {
-      note.textContent = `${payload?.variable ?? 'expectations'}: not applied to the open notebook (${(err as Error).message}); reload the notebook from disk before saving`;
+      const fix =
+        payload?.written === false ? 'run the cell again' : 'reload the notebook from disk before saving';
+      note.textContent = `${payload?.variable ?? 'expectations'}: not applied to the open notebook (${(err as Error).message}); ${fix}`;
       note.dataset.jpPromoteApplied = 'false';
     }
   }

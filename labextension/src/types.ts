@@ -270,6 +270,8 @@ export interface ITriggerResult {
 
 /** Payload of `application/vnd.jupyter-promote.expectations+json` outputs (%expect). */
 export interface IExpectationsOutput {
+  /** False: the kernel did not write the file, the open notebook takes the change (absent: true). */
+  written?: boolean;
   notebook: string;
   step: string;
   variable: string;
