@@ -144,12 +144,18 @@ def badge(page, index: int):
 
 
 def saved_notebook(lab, path: str, until, timeout: float = 10):
-    """The notebook file as saved, once ``until(nb)`` holds (the save is asynchronous)."""
+    """The notebook file as saved, once ``until(nb)`` holds (the save is asynchronous, and
+    Jupyter Server writes the file in place: a read can catch it empty or half written)."""
     deadline = time.monotonic() + timeout
     while True:
-        nb = nbformat.read(lab.root / path, as_version=4)
-        if until(nb) or time.monotonic() > deadline:
-            return nb
+        try:
+            nb = nbformat.read(lab.root / path, as_version=4)
+        except (nbformat.reader.NotJSONError, json.JSONDecodeError):
+            if time.monotonic() > deadline:
+                raise
+        else:
+            if until(nb) or time.monotonic() > deadline:
+                return nb
         time.sleep(0.2)
 
 
