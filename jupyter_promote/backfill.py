@@ -64,7 +64,7 @@ def backfill(
         BackfillInvalid: unknown parameter, bad range.
         NoPrefectServer / PrefectUnavailable / DeploymentNotFound: runs cannot be created.
     """
-    from jupyter_promote import deploy, stack
+    from jupyter_promote import deploy, prefect_runs, stack
 
     manifest = current_release(config.pipelines_path, name)
     if manifest is None:
@@ -89,7 +89,7 @@ def backfill(
                 )  # fmt: skip
                 active[run_id] = (value, time.monotonic())
             time.sleep(poll_seconds)
-            states = deploy.run_states(list(active))
+            states = prefect_runs.run_states(list(active))
             for run_id, state in states.items():
                 if state in FINAL:
                     value, began = active.pop(run_id)

@@ -91,10 +91,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def cmd_rollback(args: argparse.Namespace) -> int:
     """Move the deployment back to an earlier release."""
-    from jupyter_promote import promote
+    from jupyter_promote import releases
     from jupyter_promote.config import load_config
 
-    result = promote.rollback(args.name, load_config(args.project_dir), args.version)
+    result = releases.rollback(args.name, load_config(args.project_dir), args.version)
     print(f"{result.name}: deployment now runs release {result.version} ({result.ui_url})")
     return 0
 
@@ -211,11 +211,11 @@ def register_manage(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def cmd_show(args: argparse.Namespace) -> int:
     """Manifest, releases and recent runs of one pipeline."""
-    from jupyter_promote import promote
+    from jupyter_promote import releases
     from jupyter_promote.config import load_config
 
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
-    found = promote.show(args.name, load_config(args.project_dir))
+    found = releases.show(args.name, load_config(args.project_dir))
     if args.json:
         print(json.dumps(found, indent=2))
         return 0

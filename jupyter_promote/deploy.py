@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import json
 import os
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -21,19 +20,22 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_promote.core.entrypoint import ENTRYPOINT_FILE, function_name
-from jupyter_promote.core.release import ReleaseManifest
+from jupyter_promote.core.manifest import ReleaseManifest
 from jupyter_promote.core.sources import DeploymentSource
 from jupyter_promote.errors import PrefectUnavailable, PromoteError
 
 MANAGED_TAG = "jupyter-promote"
-# The API this module talks to, set per call by :func:`using`: long-lived processes (the Jupyter
-# server, a kernel) must not have a project's URL stick in ``os.environ``.
+# The API this module (and :mod:`jupyter_promote.prefect_runs`) talks to, set per call by
+# :func:`using`: long-lived processes (the Jupyter server, a kernel) must not have a project's URL
+# stick in ``os.environ``.
 _API_URL: ContextVar[str | None] = ContextVar("jupyter_promote_api_url", default=None)
 
 
 @contextlib.contextmanager
 def using(api_url: str) -> Iterator[None]:
     """Send this module's Prefect calls to ``api_url`` inside the ``with`` block.
+
+    :mod:`jupyter_promote.prefect_runs` reads through the same client, so its calls go there too.
 
     Example:
         >>> with using("http://127.0.0.1:4200/api"):
@@ -117,9 +119,9 @@ def upsert(
     schema = parameter_schema(release_dir, manifest.name)
     if source.upload_to:
         upload(release_dir, source.upload_to)
-    with _client() as client:
+    with prefect_client() as client:
         flow_id = client.create_flow_from_name(manifest.name)
-        existing = _find(client, manifest.name)
+        existing = find_deployment(client, manifest.name)
         deployment_id = client.create_deployment(
             flow_id=flow_id,
             name=manifest.name,
@@ -165,7 +167,7 @@ def check_pool(pool: str, source_kind: str) -> None:
     """
     from prefect.exceptions import ObjectNotFound
 
-    with _client() as client:
+    with prefect_client() as client:
         try:
             found = client.read_work_pool(pool)
         except ObjectNotFound:
@@ -192,7 +194,8 @@ def _replace_schedules(client: Any, deployment_id: Any, manifest: ReleaseManifes
         client.create_deployment_schedules(deployment_id, [(s.schedule, s.active) for s in wanted])
 
 
-def _find(client: Any, name: str) -> Any:
+def find_deployment(client: Any, name: str) -> Any:
+    """The deployment of pipeline ``name`` (``NAME/NAME``), None when there is none."""
     from prefect.exceptions import ObjectNotFound
 
     try:
@@ -202,7 +205,7 @@ def _find(client: Any, name: str) -> Any:
 
 
 @contextlib.contextmanager
-def _client() -> Iterator[Any]:
+def prefect_client() -> Iterator[Any]:
     """A Prefect client for the API given to :func:`using` (else ``PREFECT_API_URL``), even when
     Prefect was imported earlier in this process with another URL (a long-lived kernel or server).
     """
@@ -220,8 +223,8 @@ def read(name: str) -> Any:
     Raises:
         DeploymentNotFound: it was never deployed (or was deleted).
     """
-    with _client() as client:
-        found = _find(client, name)
+    with prefect_client() as client:
+        found = find_deployment(client, name)
     if found is None:
         raise DeploymentNotFound(
             f"pipeline {name!r} has no deployment on the Prefect server",
@@ -237,7 +240,7 @@ def set_paused(name: str, paused: bool) -> None:
     scheduled starts after this returns; runs started by hand (trigger, backfill) are kept.
     """
     deployment = read(name)
-    with _client() as client:
+    with prefect_client() as client:
         if not paused:
             client.resume_deployment(deployment.id)
             return
@@ -286,7 +289,7 @@ def trigger(
 
     deployment = read(name)
     try:
-        with _client() as client:
+        with prefect_client() as client:
             run = client.create_flow_run_from_deployment(
                 deployment.id, parameters=parameters, name=run_name, tags=tags
             )
@@ -297,20 +300,6 @@ def trigger(
             hint="pass parameters of the types the notebook declares (see RUNBOOK.md)",
         ) from None
     return str(run.id)
-
-
-def run_states(run_ids: list[str]) -> dict[str, str]:
-    """State type (``COMPLETED``, ``RUNNING``...) of each flow run, by id."""
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-
-    if not run_ids:
-        return {}
-    with _client() as client:
-        runs = client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=list(run_ids))),
-            limit=len(run_ids),
-        )
-    return {str(r.id): (r.state.type.value if r.state else "UNKNOWN") for r in runs}
 
 
 def check_reachable(api_url: str, timeout: float = 5.0) -> None:
@@ -324,134 +313,3 @@ def check_reachable(api_url: str, timeout: float = 5.0) -> None:
             f"the Prefect API at {api_url} does not answer ({exc.__class__.__name__})",
             hint="run `jupyter promote up` or set PREFECT_API_URL to a running server",
         ) from None
-
-
-def run_state(name: str) -> dict[str, Any] | None:
-    """Deployment id, paused, next scheduled run and the latest started run of ``name``.
-
-    Returns:
-        None when the pipeline has no deployment on the server.
-    """
-    from prefect.client.schemas.filters import (
-        DeploymentFilter,
-        DeploymentFilterId,
-        FlowRunFilter,
-        FlowRunFilterState,
-        FlowRunFilterStateType,
-    )
-    from prefect.client.schemas.objects import StateType
-    from prefect.client.schemas.sorting import FlowRunSort
-
-    with _client() as client:
-        deployment = _find(client, name)
-        if deployment is None:
-            return None
-        of_deployment = DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id]))
-        waiting = [StateType.SCHEDULED, StateType.PENDING]
-
-        def first(states: FlowRunFilterStateType, sort: FlowRunSort) -> list[Any]:
-            runs = FlowRunFilter(state=FlowRunFilterState(type=states))
-            return list(
-                client.read_flow_runs(
-                    deployment_filter=of_deployment, flow_run_filter=runs, sort=sort, limit=1
-                )
-            )
-
-        upcoming = first(FlowRunFilterStateType(any_=waiting), FlowRunSort.EXPECTED_START_TIME_ASC)
-        started = first(FlowRunFilterStateType(not_any_=waiting), FlowRunSort.START_TIME_DESC)
-    last = started[0] if started else None
-    return {
-        "id": str(deployment.id),
-        "paused": bool(deployment.paused),
-        "next_run": _iso(upcoming[0].expected_start_time) if upcoming else None,
-        "last_run": None
-        if last is None
-        else {
-            "id": str(last.id),
-            "state": last.state.type.value if last.state else "UNKNOWN",
-            "time": _iso(last.start_time or last.expected_start_time),
-        },
-    }
-
-
-def first_run_since(name: str, since: Any) -> dict[str, Any] | None:
-    """The earliest run of ``name`` expected to start at or after ``since``: id, name, state,
-    state message and duration (None while it runs)."""
-    from prefect.client.schemas.filters import (
-        DeploymentFilter,
-        DeploymentFilterId,
-        FlowRunFilter,
-        FlowRunFilterExpectedStartTime,
-    )
-    from prefect.client.schemas.sorting import FlowRunSort
-
-    deployment = read(name)
-    with _client() as client:
-        runs = client.read_flow_runs(
-            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id])),
-            flow_run_filter=FlowRunFilter(
-                expected_start_time=FlowRunFilterExpectedStartTime(after_=since)
-            ),
-            sort=FlowRunSort.EXPECTED_START_TIME_ASC,
-            limit=1,
-        )
-    if not runs:
-        return None
-    run = runs[0]
-    return {
-        "id": str(run.id),
-        "name": run.name,
-        "state": run.state.type.value if run.state else "UNKNOWN",
-        "message": (run.state.message or "") if run.state else "",
-        "seconds": run.total_run_time.total_seconds() if run.end_time else None,
-    }
-
-
-def artifact_data(flow_run_id: str, key: str) -> Any:
-    """The data of artifact ``key`` of a flow run (markdown text, table rows), if any."""
-    from prefect.client.schemas.filters import (
-        ArtifactFilter,
-        ArtifactFilterFlowRunId,
-        ArtifactFilterKey,
-    )
-
-    with _client() as client:
-        found = client.read_artifacts(
-            artifact_filter=ArtifactFilter(
-                flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]),
-                key=ArtifactFilterKey(any_=[key]),
-            ),
-            limit=1,
-        )
-    if not found:
-        return None
-    data = found[0].data
-    return json.loads(data) if found[0].type == "table" and isinstance(data, str) else data
-
-
-def _iso(moment: Any) -> str | None:
-    return moment.isoformat() if moment is not None else None
-
-
-def recent_runs(name: str, limit: int = 5) -> list[dict[str, Any]]:
-    """The deployment's latest flow runs: name, state, start time, state message."""
-    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
-    from prefect.client.schemas.sorting import FlowRunSort
-
-    deployment = read(name)
-    with _client() as client:
-        runs = client.read_flow_runs(
-            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id])),
-            sort=FlowRunSort.EXPECTED_START_TIME_DESC,
-            limit=limit,
-        )
-    return [
-        {
-            "flow_run": r.name,
-            "id": str(r.id),
-            "state": r.state.type.value if r.state else "UNKNOWN",
-            "expected_start": r.expected_start_time.isoformat() if r.expected_start_time else None,
-            "message": (r.state.message or "") if r.state else "",
-        }
-        for r in runs
-    ]

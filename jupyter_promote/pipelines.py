@@ -12,8 +12,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from jupyter_promote.config import PromoteConfig
-from jupyter_promote.core.promotion import describe_schedule, next_runs
-from jupyter_promote.core.release import ReleaseManifest, current_release, release_dir
+from jupyter_promote.core.manifest import ReleaseManifest
+from jupyter_promote.core.release import current_release, release_dir
+from jupyter_promote.core.schedule import describe_schedule, next_runs
 from jupyter_promote.errors import PromoteError
 
 # Run states that are not "a run that happened" (for the last-run column).
@@ -120,14 +121,14 @@ def _last_executed(folder: Path) -> str | None:
 def _add_prefect_state(
     pairs: list[tuple[ReleaseManifest, PipelineRow]], config: PromoteConfig
 ) -> None:
-    from jupyter_promote import deploy, stack
+    from jupyter_promote import deploy, prefect_runs, stack
 
     env = stack.prefect_env(config)
     deploy.check_reachable(env["PREFECT_API_URL"])
     ui = stack.ui_base(env)
     with deploy.using(env["PREFECT_API_URL"]):
         for manifest, row in pairs:
-            state = deploy.run_state(row.name)
+            state = prefect_runs.run_state(row.name)
             if state is None:  # never deployed, or deleted on the server
                 continue
             row.paused = state["paused"]

@@ -1,8 +1,8 @@
 """Process machinery for the embedded stack: spawn, find, probe, wait for and stop processes.
 
 Nothing here runs a Prefect command or reads the Prefect API (only the stop ladders are tuned to
-how its server and worker stop): :mod:`jupyter_promote.stack` says what to run and what the
-results mean. Processes are handled through :mod:`psutil`, so a pid recorded by one
+how its server and worker stop): :mod:`jupyter_promote.stack_processes` says what to run and what
+the results mean. Processes are handled through :mod:`psutil`, so a pid recorded by one
 ``jupyter promote`` process can be checked and stopped by another.
 """
 

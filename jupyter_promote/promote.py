@@ -16,33 +16,24 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import nbformat
-from pydantic import BaseModel, Field
 
-from jupyter_promote.config import PromoteConfig, release_source
-from jupyter_promote.core.entrypoint import ENTRYPOINT_FILE, function_name
-from jupyter_promote.core.files import atomic_write_text
-from jupyter_promote.core.naming import slug
+from jupyter_promote.config import PromoteConfig
 from jupyter_promote.core.notebook import read_notebook
 from jupyter_promote.core.pipeline import analyze_notebook
-from jupyter_promote.core.promotion import (
-    PromotionSettings,
-    describe_schedule,
-    next_runs,
-    read_promotion,
-    validate_settings,
-    write_promotion,
-)
-from jupyter_promote.core.release import (
-    current_release,
-    mark_deployed,
-    pipeline_lock,
-    set_current,
-    write_release,
-)
+from jupyter_promote.core.promotion import PromotionSettings
+from jupyter_promote.core.release import current_release, pipeline_lock, set_current
+from jupyter_promote.core.release_writer import mark_deployed, write_release
 from jupyter_promote.core.runbook import runbook_summary
+from jupyter_promote.core.schedule import describe_schedule
 from jupyter_promote.core.secrets import scan_notebook, secrets_error
-from jupyter_promote.core.sources import DeploymentSource, deployment_source
 from jupyter_promote.errors import PipelineInvalid, PromoteError
+from jupyter_promote.promote_settings import remember, settings_for
+from jupyter_promote.releases import (
+    PromoteResult,
+    project_relative,
+    promote_result,
+    worker_source,
+)
 
 
 class DryRunFailed(PromoteError):
@@ -80,58 +71,6 @@ class _Quiet:
         pass
 
 
-class PromoteResult(BaseModel):
-    """What a promotion did."""
-
-    name: str = Field(description="Pipeline (and deployment) name.")
-    version: str = Field(description="Release version: short hash of what defines it.")
-    unchanged: bool = Field(description="True when this exact release was already deployed.")
-    release_dir: str = Field(description="Folder of the release.")
-    runbook: str = Field(description="Path of the release's RUNBOOK.md.")
-    deployment: str = Field(description="Prefect deployment name, FLOW/DEPLOYMENT.")
-    deployment_id: str = Field(description="Prefect deployment id.")
-    schedule: str = Field(description="The schedule in words.")
-    next_runs: list[str] = Field(description="The next three run times (ISO, with offset).")
-    ui_url: str = Field(description="The deployment in the Prefect UI.")
-    dry_run: str = Field(description="'passed' or 'skipped (--no-dry-run)'.")
-
-
-def form_defaults(
-    path: str | Path, config: PromoteConfig, owner: str
-) -> tuple[dict[str, Any], str]:
-    """The promote form's start values, and where they come from: the notebook's last
-    promotion (``"notebook"``), else defaults with ``owner`` (``"new"``).
-
-    Raises:
-        NotebookError, MetadataError: the notebook or its saved promotion cannot be read.
-    """
-    previous = read_promotion(read_notebook(path).nb)
-    if previous is not None:
-        return previous.model_dump(), "notebook"
-    start = {
-        "name": slug(Path(path).stem),
-        "owner": owner,
-        "timezone": "UTC",
-        "tier": "normal",
-        "work_pool": config.work_pool,
-    }
-    return start, "new"
-
-
-def settings_for(path: str | Path, given: dict[str, Any]) -> PromotionSettings:
-    """The notebook's last promotion form, overridden by what is given, validated."""
-    previous = read_promotion(read_notebook(path).nb)
-    data = previous.model_dump() if previous else {}
-    new = {k: v for k, v in given.items() if v not in (None, [], "")}
-    # A schedule given now replaces the remembered one of the other kind (cron vs interval).
-    if "schedule" in new:
-        data.pop("interval_seconds", None)
-    if "interval_seconds" in new:
-        data.pop("schedule", None)
-    data.update(new)
-    return validate_settings(data)
-
-
 def promote(
     path: str | Path,
     given: dict[str, Any],
@@ -157,7 +96,7 @@ def promote(
     progress = progress or _Quiet()
     progress.event("checks", "started", "static checks, settings, secrets, Prefect server")
     loaded = read_notebook(path)
-    spec = analyze_notebook(loaded.nb, _project_relative(path, config))
+    spec = analyze_notebook(loaded.nb, project_relative(path, config))
     if not spec.ok:
         raise PipelineInvalid(str(path), spec.errors)
     settings = settings_for(path, given)
@@ -230,7 +169,7 @@ def _release_and_deploy(
             folder,
             manifest,
             runbook_summary(spec, settings),
-            _source(config, folder, manifest),
+            worker_source(config, folder, manifest),
         )
     except Exception as exc:
         progress.event("deployment", "failed", f"{type(exc).__name__}: {exc}")
@@ -243,39 +182,9 @@ def _release_and_deploy(
         ) from None
     mark_deployed(folder, info.id)
     set_current(config.pipelines_path, settings.name, manifest.version)
-    _remember(path, settings)
+    remember(path, settings)
     progress.event("deployment", "completed", f"{info.name}: {describe_schedule(settings)}")
-    return _result(manifest, folder, info, env, unchanged, dry)
-
-
-def _result(
-    manifest: Any, folder: Path, info: Any, env: dict[str, str], unchanged: bool, dry: str
-) -> PromoteResult:
-    """What a promotion or rollback tells the user: release, deployment, schedule, links."""
-    from jupyter_promote import stack
-
-    settings = manifest.settings()
-    return PromoteResult(
-        name=manifest.name,
-        version=manifest.version,
-        unchanged=unchanged,
-        release_dir=str(folder),
-        runbook=str(folder / "RUNBOOK.md"),
-        deployment=info.name,
-        deployment_id=info.id,
-        schedule=describe_schedule(settings),
-        next_runs=[t.isoformat() for t in next_runs(settings)],
-        ui_url=f"{stack.ui_base(env)}/deployments/deployment/{info.id}",
-        dry_run=dry,
-    )
-
-
-def _remember(path: str | Path, settings: PromotionSettings) -> None:
-    """Keep the form in the notebook's metadata so re-promoting is one click."""
-    nb = nbformat.read(str(path), as_version=4)
-    if read_promotion(nb) != settings:
-        write_promotion(nb, settings)
-        atomic_write_text(path, nbformat.writes(nb))
+    return promote_result(manifest, folder, info, env, unchanged, dry)
 
 
 def _environment_lock() -> list[str]:
@@ -283,115 +192,3 @@ def _environment_lock() -> list[str]:
         (d.metadata["Name"] or "").lower(): d.version for d in importlib.metadata.distributions()
     }
     return [f"{name}=={version}" for name, version in sorted(found.items()) if name]
-
-
-class NothingToRollBackTo(PromoteError):
-    """There is no earlier release to move the deployment to."""
-
-    http_status = 409
-
-
-def rollback(name: str, config: PromoteConfig, version: str | None = None) -> PromoteResult:
-    """Move the pipeline's deployment to an earlier release (default: the one before current).
-
-    Raises:
-        ReleaseNotFound: that version was never released.
-        NothingToRollBackTo: only one release exists.
-        DeploymentNotFound / PrefectUnavailable: the deployment cannot be moved.
-    """
-    from jupyter_promote import deploy, stack
-    from jupyter_promote.core.release import list_releases, read_release, release_dir
-
-    env = stack.prefect_env(config)
-    deploy.check_reachable(env["PREFECT_API_URL"])
-    with deploy.using(env["PREFECT_API_URL"]), pipeline_lock(config.pipelines_path, name):
-        current = current_release(config.pipelines_path, name)
-        if version is None:
-            older = [
-                m
-                for m in list_releases(config.pipelines_path, name)
-                if current is None or m.promoted_at < current.promoted_at
-            ]
-            if not older:
-                raise NothingToRollBackTo(
-                    f"pipeline {name!r} has no release older than the current one",
-                    hint="see `jupyter promote show " + name + "` for its releases",
-                )
-            target = older[-1]
-        else:
-            target = read_release(config.pipelines_path, name, version)
-        folder = release_dir(config.pipelines_path, name, target.version)
-        description = deploy.read(name).description or ""
-        info = deploy.upsert(folder, target, description, _source(config, folder, target))
-        mark_deployed(folder, info.id)
-        set_current(config.pipelines_path, name, target.version)
-    unchanged = current is not None and current.version == target.version
-    return _result(target, folder, info, env, unchanged, target.dry_run)
-
-
-def _source(config: PromoteConfig, folder: Path, manifest: Any) -> DeploymentSource:
-    """Where the deployment's workers find the release (docs/scaling.md)."""
-    source = Path(manifest.source_notebook)
-    workdir = source.parent if source.is_absolute() else config.project_path / source.parent
-    return deployment_source(
-        release_source(config),
-        release_dir=str(folder),
-        release_rel=_project_relative(folder, config),
-        workdir_rel=_project_relative(workdir, config),
-        local_env={
-            "JUPYTER_PROMOTE_RUNS_DIR": str(config.runs_path),
-            "JUPYTER_PROMOTE_WORKDIR": str(workdir),
-        },
-        entrypoint=f"{ENTRYPOINT_FILE}:{function_name(manifest.name)}",
-    )
-
-
-def _project_relative(path: str | Path, config: PromoteConfig) -> str:
-    """The notebook's path relative to the project (portable in a git-tracked manifest)."""
-    resolved = Path(path).resolve()
-    try:
-        return str(resolved.relative_to(config.project_path))
-    except ValueError:
-        return str(resolved)
-
-
-def show(name: str, config: PromoteConfig, runs: int = 5) -> dict[str, Any]:
-    """The pipeline's current manifest, its releases, and its latest runs (when Prefect is up).
-
-    Raises:
-        ReleaseNotFound: nothing was ever promoted under that name.
-    """
-    from jupyter_promote.core.release import ReleaseNotFound, list_releases
-
-    releases = list_releases(config.pipelines_path, name)
-    current = current_release(config.pipelines_path, name)
-    if not releases:
-        raise ReleaseNotFound(
-            f"no pipeline {name!r} under {config.pipelines_path}",
-            hint="see `jupyter promote ls` for the promoted pipelines",
-        )
-    return {
-        "manifest": (current or releases[-1]).model_dump(mode="json"),
-        "releases": [
-            {
-                "version": m.version,
-                "promoted_at": m.promoted_at,
-                "promoted_by": m.promoted_by,
-                "current": current is not None and m.version == current.version,
-            }
-            for m in releases
-        ],
-        "recent_runs": _recent_runs(name, config, runs),
-    }
-
-
-def _recent_runs(name: str, config: PromoteConfig, limit: int) -> list[dict[str, Any]] | str:
-    from jupyter_promote import deploy, stack
-
-    try:
-        env = stack.prefect_env(config)
-        deploy.check_reachable(env["PREFECT_API_URL"])
-    except PromoteError as exc:
-        return f"unknown: {exc.message}"
-    with deploy.using(env["PREFECT_API_URL"]):
-        return deploy.recent_runs(name, limit)

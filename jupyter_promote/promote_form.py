@@ -15,13 +15,8 @@ from typing import Any
 import ipywidgets as widgets
 
 from jupyter_promote.config import PromoteConfig
-from jupyter_promote.core.promotion import (
-    TIERS,
-    PromotionInvalid,
-    describe_schedule,
-    next_runs,
-    validate_settings,
-)
+from jupyter_promote.core.promotion import TIERS, PromotionInvalid, validate_settings
+from jupyter_promote.core.schedule import describe_schedule, next_runs
 from jupyter_promote.errors import PromoteError
 
 _TEXT_FIELDS = (  # field name, label, placeholder
@@ -48,7 +43,7 @@ def initial_values(notebook: str, config: PromoteConfig) -> dict[str, Any]:
     Raises:
         MetadataError / NewerMetadataError: the saved promotion cannot be read.
     """
-    from jupyter_promote.promote import form_defaults
+    from jupyter_promote.promote_settings import form_defaults
 
     values, _source = form_defaults(notebook, config, jupyter_identity())
     values["consumers"] = ", ".join(values.get("consumers", []))

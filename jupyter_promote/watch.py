@@ -62,7 +62,7 @@ def wait_for_run(
         WaitTimedOut: nothing finished within ``timeout`` seconds.
         NoPrefectServer / PrefectUnavailable / DeploymentNotFound: nothing to wait on.
     """
-    from jupyter_promote import deploy, stack
+    from jupyter_promote import deploy, prefect_runs, stack
 
     env = stack.prefect_env(config)
     deploy.check_reachable(env["PREFECT_API_URL"])
@@ -71,10 +71,10 @@ def wait_for_run(
     deadline = time.monotonic() + timeout
     with deploy.using(env["PREFECT_API_URL"]):
         while time.monotonic() < deadline:
-            run = deploy.first_run_since(name, since)
+            run = prefect_runs.first_run_since(name, since)
             if run is not None and run["state"] in FINAL:
-                rows = deploy.artifact_data(run["id"], f"{name}-data-quality") or []
-                summary = deploy.artifact_data(run["id"], f"{name}-data-quality-summary")
+                rows = prefect_runs.artifact_data(run["id"], f"{name}-data-quality") or []
+                summary = prefect_runs.artifact_data(run["id"], f"{name}-data-quality-summary")
                 url = f"{ui}/runs/flow-run/{run['id']}"
                 return FinishedRun(**run, url=url, quality=rows, quality_summary=summary)
             time.sleep(2)

@@ -9,7 +9,7 @@ import pytest
 from runcli import ROOT, promote
 
 from jupyter_promote.core.backfill import BackfillInvalid, backfill_values, find_parameter
-from jupyter_promote.core.release import ParameterInfo
+from jupyter_promote.core.manifest import ParameterInfo
 
 AS_OF = ParameterInfo(name="as_of", type="str", default="2026-11-01")
 SCORE = ParameterInfo(name="min_score", type="int", default=600)

@@ -2,7 +2,8 @@
 
 import pytest
 
-from jupyter_promote.core.names import BUILTIN_NAMES, KERNEL_NAMES, CodeSyntaxError, analyze
+from jupyter_promote.core.name_visitor import BUILTIN_NAMES, KERNEL_NAMES
+from jupyter_promote.core.names import CodeSyntaxError, analyze
 
 
 def _summary(source):

@@ -340,10 +340,10 @@ def test_server_lost_before_the_deployment_step(tmp_path, monkeypatch):
     from jupyter_promote import promote as service
     from jupyter_promote import stack
     from jupyter_promote.config import PromoteConfig
-    from jupyter_promote.core import release
+    from jupyter_promote.core import release, release_writer
 
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
-    config = PromoteConfig(project_dir=str(tmp_path), server_port=free_port())
+    config = PromoteConfig(project_dir=str(tmp_path), server_port=free_port(), startup_timeout=180)
     stack.up(config, worker=False)
     try:
         path = project_with_loans(tmp_path, "fragile.ipynb")
@@ -352,7 +352,7 @@ def test_server_lost_before_the_deployment_step(tmp_path, monkeypatch):
         nb = nbformat.read(path, as_version=4)
         nb.cells[3].source += "\n# v2"
         nbformat.write(nb, path)
-        real_write = release.write_release
+        real_write = release_writer.write_release
 
         def write_then_lose_server(*args, **kwargs):
             written = real_write(*args, **kwargs)

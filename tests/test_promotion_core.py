@@ -7,16 +7,13 @@ import nbformat
 import pytest
 
 from jupyter_promote.core.expectations import MetadataError, NewerMetadataError
-from jupyter_promote.core.promotion import (
-    PromotionInvalid,
-    PromotionSettings,
+from jupyter_promote.core.promotion import PromotionInvalid, PromotionSettings, validate_settings
+from jupyter_promote.core.promotion_metadata import read_promotion, write_promotion
+from jupyter_promote.core.schedule import (
     cron_problem,
     describe_schedule,
     next_runs,
-    read_promotion,
     sla_deadline_text,
-    validate_settings,
-    write_promotion,
 )
 from nbbuild import make_nb
 

@@ -36,13 +36,12 @@ from jupyter_promote.core.release import (
     ReleaseNotFound,
     current_release,
     list_releases,
-    mark_deployed,
     pipeline_lock,
     read_release,
-    release_version,
     set_current,
-    write_release,
 )
+from jupyter_promote.core.release_content import release_version
+from jupyter_promote.core.release_writer import mark_deployed, write_release
 from jupyter_promote.core.runbook import render_runbook, runbook_summary
 from jupyter_promote.errors import PromoteError
 from nbbuild import make_nb
@@ -513,7 +512,8 @@ def test_release_not_found_lists_known_versions(tmp_path):
 def test_release_and_runbook_import_nothing_heavy():
     forbidden = ["tornado", "jupyter_server", "IPython", "prefect", "great_expectations"]
     code = (
-        "import sys, json; import jupyter_promote.core.release, jupyter_promote.core.runbook; "
+        "import sys, json; import jupyter_promote.core.release_writer, "
+        "jupyter_promote.core.runbook; "
         f"print(json.dumps([m for m in {forbidden!r} if m in sys.modules]))"
     )
     out = subprocess.run(

@@ -274,7 +274,7 @@ def test_server_lost_mid_run_fails_clearly_and_never_hangs(tmp_path, monkeypatch
         ("step:c", "print('c')"),
     )
     path = write_nb(tmp_path / "lost.ipynb", nb)
-    config = PromoteConfig(project_dir=str(tmp_path), server_port=free_port())
+    config = PromoteConfig(project_dir=str(tmp_path), server_port=free_port(), startup_timeout=180)
     monkeypatch.delenv(
         "PREFECT_API_URL", raising=False
     )  # this test's own server, not the session's

@@ -21,8 +21,9 @@ import httpx
 import psutil
 import pytest
 
-from jupyter_promote import stack
+from jupyter_promote import stack, stack_processes
 from jupyter_promote.config import load_config
+from jupyter_promote.errors import NoPrefectServer, StackError
 
 pytestmark = pytest.mark.prefect
 
@@ -397,7 +398,7 @@ def test_a_server_that_cannot_open_its_database_fails_with_its_log(tmp_path):
     config = make_config(tmp_path, server_port=free_port())
     (config.state_path / "prefect" / "prefect.db").mkdir(parents=True)  # not a file: unusable
     try:
-        with pytest.raises(stack.StackError) as caught:
+        with pytest.raises(StackError) as caught:
             stack.up(config)
     finally:
         stack.down(config)
@@ -419,9 +420,11 @@ def fake_prefect(path, body):
 def test_a_server_that_never_answers_is_stopped_after_the_timeout(tmp_path, monkeypatch):
     pid_file = tmp_path / "fake.pid"
     script = f'echo $$ > {pid_file}\necho "fake prefect $*"\nexec sleep 120'
-    monkeypatch.setattr(stack, "PREFECT_EXECUTABLE", fake_prefect(tmp_path / "prefect", script))
+    monkeypatch.setattr(
+        stack_processes, "PREFECT_EXECUTABLE", fake_prefect(tmp_path / "prefect", script)
+    )
     config = make_config(tmp_path / "project", server_port=free_port(), startup_timeout=1.5)
-    with pytest.raises(stack.StackError) as caught:
+    with pytest.raises(StackError) as caught:
         stack.up(config)
     assert "did not answer" in caught.value.message
     assert "within 1.5 s" in caught.value.message
@@ -432,10 +435,12 @@ def test_a_server_that_never_answers_is_stopped_after_the_timeout(tmp_path, monk
 
 def test_a_server_that_exits_at_once_fails_fast(tmp_path, monkeypatch):
     script = 'echo "boom: cannot start" >&2\nexit 7'
-    monkeypatch.setattr(stack, "PREFECT_EXECUTABLE", fake_prefect(tmp_path / "prefect", script))
+    monkeypatch.setattr(
+        stack_processes, "PREFECT_EXECUTABLE", fake_prefect(tmp_path / "prefect", script)
+    )
     config = make_config(tmp_path / "project", server_port=free_port(), startup_timeout=60)
     started = time.monotonic()
-    with pytest.raises(stack.StackError) as caught:
+    with pytest.raises(StackError) as caught:
         stack.up(config)
     assert time.monotonic() - started < 10
     assert "exited (code 7)" in caught.value.message
@@ -443,8 +448,8 @@ def test_a_server_that_exits_at_once_fails_fast(tmp_path, monkeypatch):
 
 
 def test_a_missing_prefect_command_is_a_stack_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(stack, "PREFECT_EXECUTABLE", tmp_path / "no-such-prefect")
-    with pytest.raises(stack.StackError) as caught:
+    monkeypatch.setattr(stack_processes, "PREFECT_EXECUTABLE", tmp_path / "no-such-prefect")
+    with pytest.raises(StackError) as caught:
         stack.up(make_config(tmp_path, server_port=free_port()))
     assert "cannot run" in caught.value.message
     assert "pip install" in caught.value.hint
@@ -454,12 +459,12 @@ def test_no_server_to_talk_to(tmp_path, monkeypatch):
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     monkeypatch.delenv("JUPYTER_PROMOTE_PREFECT_API_URL", raising=False)
     config = make_config(tmp_path)
-    with pytest.raises(stack.NoPrefectServer) as caught:
+    with pytest.raises(NoPrefectServer) as caught:
         stack.resolve_api_url(config)
     assert caught.value.message == "no Prefect server to talk to"
     assert "jupyter promote up" in caught.value.hint
     assert "PREFECT_API_URL" in caught.value.hint
-    with pytest.raises(stack.NoPrefectServer):
+    with pytest.raises(NoPrefectServer):
         stack.prefect_env(config)
 
 

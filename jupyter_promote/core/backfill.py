@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from jupyter_promote.core.release import ParameterInfo
+from jupyter_promote.core.manifest import ParameterInfo
 from jupyter_promote.errors import PromoteError
 
 MAX_RUNS = 1000

@@ -1,56 +1,28 @@
 """Notebook -> :class:`PipelineSpec`: steps, what each reads and defines, the dependency graph,
-the run order and every problem found on the way.
+the run order and every problem found on the way (most worded by
+:mod:`jupyter_promote.core.pipeline_checks`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from itertools import pairwise
-
 import nbformat
 
 from jupyter_promote.core import graph
-from jupyter_promote.core.assemble import Assembly, assemble
+from jupyter_promote.core.assemble import assemble
 from jupyter_promote.core.expectation_checks import check_expectations
-from jupyter_promote.core.names import BUILTIN_NAMES, CodeSyntaxError, Usage, analyze
+from jupyter_promote.core.names import CodeSyntaxError, analyze
 from jupyter_promote.core.parameters import parse_parameters
+from jupyter_promote.core.pipeline_checks import (
+    check_reopened,
+    check_setup,
+    report_unresolved,
+    warn_shape,
+)
+from jupyter_promote.core.pipeline_context import Context, Definer
 from jupyter_promote.core.spec import Diagnostic, Edge, Parameter, PipelineSpec, Step
 from jupyter_promote.core.tags import did_you_mean
 
 PARAMETERS, SETUP = "parameters", "setup"
-
-
-@dataclass
-class _Definer:
-    cell: int
-    owner: str  # a step name, or "skip" / "unassigned"
-    kind: str  # "step" | "skip" | "unassigned"
-
-
-@dataclass
-class _Context:
-    asm: Assembly
-    usages: dict[int, Usage]
-    params: dict[str, Parameter]
-    setup_names: set[str]
-    definers: dict[str, list[_Definer]] = field(default_factory=dict)
-    star_import: bool = False
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-
-    def problem(
-        self, code: str, message: str, hint: str, cell: int | None, step: str | None
-    ) -> None:
-        self.diagnostics.append(
-            Diagnostic(
-                severity="warning" if self.star_import and code == "undefined-name" else "error",
-                code=code,
-                message=message,
-                hint=hint,
-                cell_index=cell,
-                cell_id=self.asm.cells[cell].id if cell in self.asm.cells else None,
-                step=step,
-            )
-        )
 
 
 def analyze_notebook(nb: nbformat.NotebookNode, path: str = "<notebook>") -> PipelineSpec:
@@ -72,17 +44,17 @@ def analyze_notebook(nb: nbformat.NotebookNode, path: str = "<notebook>") -> Pip
         ['load']
     """
     asm = assemble(nb)
-    ctx = _Context(asm=asm, usages={}, params={}, setup_names=set())
+    ctx = Context(asm=asm, usages={}, params={}, setup_names=set())
     ctx.diagnostics += asm.diagnostics
     parameters = _read_parameters(ctx, nb)
     _analyze_cells(ctx)
     _collect_definers(ctx)
-    _check_setup(ctx)
+    check_setup(ctx)
     steps = [_resolve_step(ctx, raw.name) for raw in asm.steps.values()]
-    _check_reopened(ctx, steps)
+    check_reopened(ctx, steps)
     edges = _edges(ctx, steps)
     order = graph.run_order(steps, edges, ctx.diagnostics)
-    _warn_shape(ctx, steps)
+    warn_shape(ctx, steps)
     spec = PipelineSpec(
         notebook=path,
         kernel=str((nb.metadata.get("kernelspec") or {}).get("name") or "python3"),
@@ -105,7 +77,7 @@ def _diagnostic_order(d: Diagnostic) -> tuple[int, int]:
     return (0 if d.severity == "error" else 1, -1 if d.cell_index is None else d.cell_index)
 
 
-def _read_parameters(ctx: _Context, nb: nbformat.NotebookNode) -> list[Parameter]:
+def _read_parameters(ctx: Context, nb: nbformat.NotebookNode) -> list[Parameter]:
     index = ctx.asm.parameters_cell
     if index is None:
         return []
@@ -115,7 +87,7 @@ def _read_parameters(ctx: _Context, nb: nbformat.NotebookNode) -> list[Parameter
     return params
 
 
-def _analyze_cells(ctx: _Context) -> None:
+def _analyze_cells(ctx: Context) -> None:
     for index, cell in ctx.asm.cells.items():
         if index == ctx.asm.parameters_cell:
             continue
@@ -135,7 +107,7 @@ def _analyze_cells(ctx: _Context) -> None:
         ctx.star_import |= ctx.usages[index].star_import and cell.role.value != "skip"
 
 
-def _collect_definers(ctx: _Context) -> None:
+def _collect_definers(ctx: Context) -> None:
     for index, cell in sorted(ctx.asm.cells.items()):
         usage = ctx.usages.get(index)
         if usage is None:
@@ -144,33 +116,16 @@ def _collect_definers(ctx: _Context) -> None:
             ctx.setup_names |= set(usage.defines)
             continue
         if cell.role.value == "skip":
-            definer = _Definer(index, "skip", "skip")
+            definer = Definer(index, "skip", "skip")
         elif cell.step is None:
-            definer = _Definer(index, "unassigned", "unassigned")
+            definer = Definer(index, "unassigned", "unassigned")
         else:
-            definer = _Definer(index, cell.step, "step")
+            definer = Definer(index, cell.step, "step")
         for name in usage.defines:
             ctx.definers.setdefault(name, []).append(definer)
 
 
-def _check_setup(ctx: _Context) -> None:
-    bound = set(ctx.params)
-    for index in ctx.asm.setup_cells:
-        usage = ctx.usages.get(index)
-        if usage is None:
-            continue
-        for name, line in usage.reads.items():
-            if name not in bound:
-                _report_unresolved(ctx, name, line, index, None, late=False)
-        bound |= set(usage.defines)
-    for index in ctx.asm.setup_cells:
-        usage = ctx.usages.get(index)
-        for name, line in (usage.late_reads if usage else {}).items():
-            if name not in bound and name not in ctx.definers:
-                _report_unresolved(ctx, name, line, index, None, late=True)
-
-
-def _resolve_step(ctx: _Context, name: str) -> Step:
+def _resolve_step(ctx: Context, name: str) -> Step:
     raw = ctx.asm.steps[name]
     bound: set[str] = set()
     reads: dict[str, str] = {}
@@ -204,7 +159,7 @@ def _resolve_step(ctx: _Context, name: str) -> Step:
     )
 
 
-def _latest_step_definer(ctx: _Context, var: str, before: int, step: str) -> str | None:
+def _latest_step_definer(ctx: Context, var: str, before: int, step: str) -> str | None:
     found = [
         d
         for d in ctx.definers.get(var, [])
@@ -213,7 +168,7 @@ def _latest_step_definer(ctx: _Context, var: str, before: int, step: str) -> str
     return found[-1].owner if found else None
 
 
-def _provider(ctx: _Context, var: str, before: int, step: str) -> str | None:
+def _provider(ctx: Context, var: str, before: int, step: str) -> str | None:
     """Where a read of ``var`` at cell ``before`` comes from: the latest earlier step that
     defines it, else the parameters, else setup; None when nothing provides it."""
     upstream = _latest_step_definer(ctx, var, before, step)
@@ -224,74 +179,25 @@ def _provider(ctx: _Context, var: str, before: int, step: str) -> str | None:
     return SETUP if var in ctx.setup_names else None
 
 
-def _source_of(ctx: _Context, var: str, line: int, index: int, step: str) -> str:
+def _source_of(ctx: Context, var: str, line: int, index: int, step: str) -> str:
     source = _provider(ctx, var, index, step)
     if source:
         return source
-    _report_unresolved(ctx, var, line, index, step, late=False)
+    report_unresolved(ctx, var, line, index, step, late=False)
     return "undefined"
 
 
-def _late_source(ctx: _Context, var: str, line: int, index: int, last: int, step: str) -> str:
+def _late_source(ctx: Context, var: str, line: int, index: int, last: int, step: str) -> str:
     source = _provider(ctx, var, last + 1, step)
     if source:
         return source
     if any(d.kind == "step" for d in ctx.definers.get(var, [])):
         return ""  # defined by a later step: fine for a function called later
-    _report_unresolved(ctx, var, line, index, step, late=True)
+    report_unresolved(ctx, var, line, index, step, late=True)
     return ""
 
 
-def _report_unresolved(
-    ctx: _Context, var: str, line: int, index: int, step: str | None, *, late: bool
-) -> None:
-    where = f"line {line}: " if line > 1 else ""
-    used = "used inside a function" if late else "used"
-    definers = ctx.definers.get(var, [])
-    later = [d for d in definers if d.kind == "step" and d.cell > index]
-    skips = [d for d in definers if d.kind == "skip"]
-    loose = [d for d in definers if d.kind == "unassigned"]
-    if step is None:
-        owners = ", ".join(sorted({d.owner for d in definers if d.kind == "step"}))
-        inside = " (inside a function)" if late else ""
-        message = f"{where}setup code uses name {var!r}{inside}, which " + (
-            f"only step {owners} defines" if owners else "no setup or parameters cell defines"
-        )
-        hint = "setup runs before every step: define the name in a setup cell or pass it in"
-        ctx.problem("setup-reads-step", message, hint, index, None)
-    elif later:
-        d = later[0]
-        message = (
-            f"{where}name {var!r} is {used} but only defined later, in step {d.owner!r}"
-            f" (cell {d.cell + 1})"
-        )
-        hint = f"move its definition before this step, or move this code into step {d.owner!r}"
-        ctx.problem("defined-later", message, hint, index, step)
-    elif skips:
-        cells = ", ".join(str(d.cell + 1) for d in skips)
-        message = f"{where}name {var!r} is {used} but only defined in a skip cell (cell {cells})"
-        hint = "move its definition into a step or remove the skip tag"
-        ctx.problem("defined-in-skip", message, hint, index, step)
-    elif loose:
-        cells = ", ".join(str(d.cell + 1) for d in loose)
-        message = (
-            f"{where}name {var!r} is {used} but only defined in cell {cells}, which is before the"
-            " first step and runs nowhere"
-        )
-        hint = "tag that cell setup (or start a step there)"
-        ctx.problem("defined-in-unassigned", message, hint, index, step)
-    else:
-        known = sorted(set(ctx.definers) | set(ctx.params) | ctx.setup_names)
-        message = f"{where}name {var!r} is {used} but defined nowhere in the notebook" + (
-            did_you_mean(var, known, cutoff=0.8)
-        )
-        hint = "define it in the parameters or setup cell or in an earlier step"
-        if ctx.star_import:
-            hint += " (a `from ... import *` may define it: import names explicitly to be sure)"
-        ctx.problem("undefined-name", message, hint, index, step)
-
-
-def _edges(ctx: _Context, steps: list[Step]) -> list[Edge]:
+def _edges(ctx: Context, steps: list[Step]) -> list[Edge]:
     names = [s.name for s in steps]
     by_pair: dict[tuple[str, str], Edge] = {}
     for step in steps:
@@ -330,66 +236,4 @@ def _edges(ctx: _Context, steps: list[Step]) -> list[Edge]:
     return list(by_pair.values())
 
 
-def _check_reopened(ctx: _Context, steps: list[Step]) -> None:
-    """A step tagged again after other steps: one step only if those steps are independent."""
-    by_name = {s.name: s for s in steps}
-    for step in steps:
-        chunks = [c for c in ctx.asm.steps[step.name].chunks if c]
-        for before, again in pairwise(chunks):
-            between = {
-                c.step
-                for i, c in ctx.asm.cells.items()
-                if before[-1] < i < again[0] and c.step and c.step != step.name
-            }
-            tangled = sorted(
-                other
-                for other in between
-                if step.name in by_name[other].reads.values() or other in step.reads.values()
-            )
-            if tangled:
-                ctx.problem(
-                    "duplicate-step",
-                    f"step {step.name!r} is tagged again at cell {again[0] + 1}, after step(s)"
-                    f" {', '.join(tangled)} that exchange data with it, so its parts cannot run"
-                    " as one step",
-                    f"give this part its own name (e.g. step:{step.name}_2) or move its cells"
-                    " next to the first part",
-                    again[0],
-                    step.name,
-                )
-
-
-def _warn_shape(ctx: _Context, steps: list[Step]) -> None:
-    if not steps:
-        ctx.diagnostics.append(
-            Diagnostic(
-                severity="error",
-                code="no-steps",
-                message="the notebook has no steps",
-                hint='tag the first code cell of each step with "step:NAME" (e.g. step:load)',
-            )
-        )
-    for step in steps:
-        if not step.cells:
-            ctx.problem(
-                "empty-step",
-                f"step {step.name!r} has no code",
-                "add code or remove the tag",
-                None,
-                step.name,
-            )
-    if ctx.asm.unassigned_cells:
-        cells = ", ".join(str(i + 1) for i in ctx.asm.unassigned_cells)
-        ctx.diagnostics.append(
-            Diagnostic(
-                severity="warning",
-                code="unassigned-cells",
-                message=f"cell(s) {cells} come before the first step and have no tag, so they run"
-                " nowhere in production",
-                hint="tag them setup (imports, helpers), parameters, skip, or start a step there",
-                cell_index=ctx.asm.unassigned_cells[0],
-            )
-        )
-
-
-__all__ = ["BUILTIN_NAMES", "analyze_notebook"]
+__all__ = ["analyze_notebook"]

@@ -2,32 +2,26 @@
 
 One pydantic model, :class:`PromotionSettings`, is the contract of ``%promote``, the CLI's
 ``promote`` and the lab panel's form; the last one used is kept in the notebook's metadata
-(``metadata.jupyter_promote.promotion``) so re-promoting is one click. Validation here is
-static and pure: slug names, a required owner, cron or interval, an IANA timezone, an SLA
-deadline, a tier. :func:`validate_settings` turns every problem into one
-:class:`PromotionInvalid` that lists them all, each as "field: what is wrong; how to fix".
+(``metadata.jupyter_promote.promotion``, see :mod:`jupyter_promote.core.promotion_metadata`)
+so re-promoting is one click. Validation here is static and pure: slug names, a required owner,
+cron or interval, an IANA timezone, an SLA deadline, a tier (cron and timezone checks, and the
+schedule in words, live in :mod:`jupyter_promote.core.schedule`). :func:`validate_settings`
+turns every problem into one :class:`PromotionInvalid` that lists them all, each as
+"field: what is wrong; how to fix".
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-import zoneinfo
-from collections.abc import Mapping, MutableMapping
-from datetime import datetime, timedelta
+from collections.abc import Mapping
 from typing import Any, Literal, get_args
 
-import nbformat
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
-from jupyter_promote.core.expectations import (
-    METADATA_KEY,
-    METADATA_SCHEMA_VERSION,
-    MetadataError,
-    NewerMetadataError,
-)
 from jupyter_promote.core.naming import is_slug, slug
+from jupyter_promote.core.schedule import cron_problem, timezone_problem
 from jupyter_promote.errors import PromoteError
 
 Tier = Literal["critical", "high", "normal", "low"]
@@ -35,25 +29,6 @@ TIERS: tuple[str, ...] = get_args(Tier)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _SLA = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-_CRON_FIELDS = (  # name and allowed values, in cron order
-    ("minute", "0-59"),
-    ("hour", "0-23"),
-    ("day of month", "1-31"),
-    ("month", "1-12 / JAN-DEC"),
-    ("day of week", "0-6 / MON-SUN"),
-)
-_CRON_NICKNAMES = {
-    "@yearly": "0 0 1 1 *",
-    "@annually": "0 0 1 1 *",
-    "@monthly": "0 0 1 * *",
-    "@weekly": "0 0 * * 0",
-    "@daily": "0 0 * * *",
-    "@midnight": "0 0 * * *",
-    "@hourly": "0 * * * *",
-}
-_CRON_FIX = (
-    'write minute hour day-of-month month day-of-week, e.g. "0 6 * * 1-5" (06:00 on weekdays)'
-)
 _REQUIRED_HINTS = {
     "owner": "pass --owner you@example.com (the person who answers for this pipeline)",
     "name": 'pass --name my-pipeline (lowercase letters, digits and dashes, e.g. "daily-sales")',
@@ -168,14 +143,10 @@ class PromotionSettings(BaseModel):
     @classmethod
     def _check_timezone(cls, value: str) -> str:
         value = value.strip()
-        if _zone(value) is not None:
-            return value
-        guess = _closest_timezone(value)
-        did_you_mean = f' (did you mean "{guess}"?)' if guess else ""
-        raise ValueError(
-            f'unknown timezone "{value}"{did_you_mean}; use an IANA name such as '
-            '"Europe/London" or "UTC"'
-        )
+        problem = timezone_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("sla")
     @classmethod
@@ -277,175 +248,3 @@ def _problem(error: ErrorDetails) -> str:
     else:
         text = f"{error['msg'][0].lower()}{error['msg'][1:]} (got {error['input']!r})"
     return f"{field}: {text}" if field else text
-
-
-# -- schedule --------------------------------------------------------------------------------------
-
-
-def cron_problem(expression: str) -> str:
-    """What is wrong with a 5-field cron expression, with the fix; ``""`` when it is valid.
-
-    >>> cron_problem("0 6 * * 8")
-    '"0 6 * * 8" is not a valid cron expression (day of week must be 0-6 / MON-SUN); write ...'
-    """
-    from croniter import CroniterBadDateError, croniter  # type: ignore[import-untyped]
-
-    fields = expression.split()
-    if expression in _CRON_NICKNAMES:
-        return (
-            f'"{expression}" is a nickname; write it as 5 fields: "{_CRON_NICKNAMES[expression]}"'
-        )
-    if len(fields) != 5:
-        return f'"{expression}" has {len(fields)} fields, not 5; {_CRON_FIX}'
-    if croniter.is_valid(expression):
-        try:
-            croniter(expression, datetime(2000, 1, 1)).get_next(datetime)
-        except CroniterBadDateError:
-            return f'"{expression}" never runs (no such date); check day of month and month'
-        return ""
-    for position, (label, allowed) in enumerate(_CRON_FIELDS):
-        alone = ["*"] * 5
-        alone[position] = fields[position]
-        if not croniter.is_valid(" ".join(alone)):
-            return (
-                f'"{expression}" is not a valid cron expression '
-                f"({label} must be {allowed}); {_CRON_FIX}"
-            )
-    return f'"{expression}" is not a valid cron expression; {_CRON_FIX}'
-
-
-def describe_schedule(settings: PromotionSettings) -> str:
-    """The schedule in words, for previews and runbooks.
-
-    >>> describe_schedule(PromotionSettings(name="a", owner="b", schedule="0 6 * * 1-5",
-    ...                                     timezone="America/New_York"))
-    'at 06:00, Monday to Friday, America/New_York'
-    >>> describe_schedule(PromotionSettings(name="a", owner="b", interval_seconds=300))
-    'every 5 minutes'
-    """
-    if settings.interval_seconds is not None:
-        return describe_interval(settings.interval_seconds)
-    if settings.schedule is None:
-        return "not scheduled (runs only when started by hand)"
-    from cron_descriptor import ExpressionDescriptor, Options  # type: ignore[import-untyped]
-
-    options = Options(locale_code="en_US", use_24hour_time_format=True)
-    text = ExpressionDescriptor(settings.schedule, options).get_description()
-    text = text.replace(" through ", " to ")
-    return f"{text[0].lower()}{text[1:]}, {settings.timezone}"
-
-
-def describe_interval(seconds: int) -> str:
-    """``300`` -> ``"every 5 minutes"``, ``3600`` -> ``"every hour"``, in the largest even unit."""
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
-        if seconds % size == 0:
-            count = seconds // size
-            return f"every {unit}" if count == 1 else f"every {count} {unit}s"
-    raise AssertionError("unreachable: every int is a whole number of seconds")
-
-
-def next_runs(
-    settings: PromotionSettings, count: int = 3, after: datetime | None = None
-) -> list[datetime]:
-    """The next ``count`` scheduled run times, timezone-aware in the settings' timezone.
-
-    Args:
-        settings: Validated settings.
-        count: How many run times.
-        after: Start strictly after this moment (naive: read in the settings' timezone);
-            default now.
-
-    Returns:
-        Run times in order; empty when the pipeline has no schedule. Interval schedules run
-        at ``after + k * interval`` for k = 1, 2, ...
-    """
-    tz = zoneinfo.ZoneInfo(settings.timezone)
-    start = datetime.now(tz) if after is None else after
-    start = start.replace(tzinfo=tz) if start.tzinfo is None else start.astimezone(tz)
-    if settings.interval_seconds is not None:
-        step = timedelta(seconds=settings.interval_seconds)
-        return [(start + k * step).astimezone(tz) for k in range(1, count + 1)]
-    if settings.schedule is None:
-        return []
-    from croniter import croniter
-
-    cron = croniter(settings.schedule, start)
-    return [cron.get_next(datetime).astimezone(tz) for _ in range(count)]
-
-
-def sla_deadline_text(settings: PromotionSettings) -> str:
-    """``"ready by 17:00 America/New_York"``, or ``"no deadline"`` without an SLA."""
-    return f"ready by {settings.sla} {settings.timezone}" if settings.sla else "no deadline"
-
-
-def _zone(name: str) -> zoneinfo.ZoneInfo | None:
-    try:
-        return zoneinfo.ZoneInfo(name) if name else None
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def _closest_timezone(name: str) -> str | None:
-    zones = zoneinfo.available_timezones()
-    by_lower = {zone.lower(): zone for zone in zones}
-    if name.lower() in by_lower:
-        return by_lower[name.lower()]
-    close = difflib.get_close_matches(name, sorted(zones), n=1, cutoff=0.6)
-    return close[0] if close else None
-
-
-# -- the last form, kept in the notebook -----------------------------------------------------------
-
-_PATH = f"metadata.{METADATA_KEY}.promotion"
-
-
-def read_promotion(nb: Mapping[str, Any]) -> PromotionSettings | None:
-    """The promotion settings last saved in a notebook, or None.
-
-    Raises:
-        NewerMetadataError: the metadata was written by a newer jupyter-promote.
-        MetadataError: the saved settings are no longer valid; the message lists why.
-    """
-    raw = _namespace(nb).get("promotion")
-    if raw is None:
-        return None
-    if not isinstance(raw, Mapping):
-        raise MetadataError(_PATH, "expected an object")
-    try:
-        return validate_settings(raw)
-    except PromotionInvalid as exc:
-        raise MetadataError(
-            _PATH,
-            "; ".join(exc.problems),
-            hint="promote again with corrected settings, or delete that entry",
-        ) from None
-
-
-def write_promotion(nb: MutableMapping[str, Any], settings: PromotionSettings) -> None:
-    """Save ``settings`` as the notebook's last promotion form (other metadata untouched).
-
-    Raises:
-        NewerMetadataError: the metadata was written by a newer jupyter-promote; the notebook
-            is not changed.
-    """
-    _namespace(nb)
-    metadata = nb.setdefault("metadata", nbformat.NotebookNode())
-    ns = metadata.setdefault(METADATA_KEY, nbformat.NotebookNode())
-    ns.setdefault("schema_version", METADATA_SCHEMA_VERSION)
-    ns["promotion"] = nbformat.from_dict(settings.model_dump(mode="json"))
-
-
-def _namespace(nb: Mapping[str, Any]) -> Mapping[str, Any]:
-    ns = (nb.get("metadata") or {}).get(METADATA_KEY)
-    if ns is None:
-        return {}
-    if not isinstance(ns, Mapping):
-        raise MetadataError(f"metadata.{METADATA_KEY}", "expected an object")
-    version = ns.get("schema_version", METADATA_SCHEMA_VERSION)
-    if (
-        isinstance(version, int)
-        and not isinstance(version, bool)
-        and version > METADATA_SCHEMA_VERSION
-    ):
-        raise NewerMetadataError(version)
-    return ns

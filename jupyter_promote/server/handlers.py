@@ -133,7 +133,7 @@ class DefaultsHandler(PromoteHandler):
     @web.authenticated
     @authorized
     def get(self) -> None:
-        from jupyter_promote.promote import form_defaults
+        from jupyter_promote.promote_settings import form_defaults
         from jupyter_promote.server import models as m
 
         file = self.notebook(self.get_query_argument("path", ""))
@@ -150,7 +150,7 @@ class PreviewHandler(PromoteHandler):
     @web.authenticated
     @authorized
     def post(self) -> None:
-        from jupyter_promote.core import promotion
+        from jupyter_promote.core import promotion, schedule
         from jupyter_promote.server import models as m
 
         request = self.body(m.PreviewRequest)
@@ -166,9 +166,9 @@ class PreviewHandler(PromoteHandler):
             m.Preview(
                 ok=True,
                 problems=[],
-                schedule=promotion.describe_schedule(settings),
-                next_runs=[t.isoformat() for t in promotion.next_runs(settings)],
-                sla=promotion.sla_deadline_text(settings),
+                schedule=schedule.describe_schedule(settings),
+                next_runs=[t.isoformat() for t in schedule.next_runs(settings)],
+                sla=schedule.sla_deadline_text(settings),
             )
         )
 

@@ -59,10 +59,10 @@ class PipelineHandler(_PipelineHandler):
     @web.authenticated
     @authorized
     async def get(self, name: str) -> None:
-        from jupyter_promote import promote
+        from jupyter_promote import releases
         from jupyter_promote.server import models as m
 
-        found = await self.blocking(promote.show, self.known(name), self.config_)
+        found = await self.blocking(releases.show, self.known(name), self.config_)
         self.answer(m.PipelineDetail.model_validate(json.loads(json.dumps(found, default=str))))
 
 
@@ -103,7 +103,7 @@ class RollbackHandler(_PipelineHandler):
         "post": (
             "Move the deployment back",
             "RollbackRequest",
-            "jupyter_promote.promote:PromoteResult",
+            "jupyter_promote.releases:PromoteResult",
             200,
         )
     }
@@ -111,11 +111,11 @@ class RollbackHandler(_PipelineHandler):
     @web.authenticated
     @authorized
     async def post(self, name: str) -> None:
-        from jupyter_promote import promote
+        from jupyter_promote import releases
         from jupyter_promote.server import models as m
 
         request = self.body(m.RollbackRequest)
         result = await self.blocking(
-            promote.rollback, self.known(name), self.config_, request.version
+            releases.rollback, self.known(name), self.config_, request.version
         )
         self.answer(result)

@@ -29,12 +29,12 @@ def preflight_promote(
         SecretsFound: the notebook holds what looks like a secret.
         NoPrefectServer / PrefectUnavailable: no Prefect server answers.
     """
-    from jupyter_promote import deploy, promote, service, stack
+    from jupyter_promote import deploy, promote_settings, service, stack
     from jupyter_promote.core.notebook import read_notebook
     from jupyter_promote.core.secrets import scan_notebook, secrets_error
     from jupyter_promote.errors import PipelineInvalid
 
-    settings = promote.settings_for(path, given)
+    settings = promote_settings.settings_for(path, given)
     spec = service.check(path)
     if not spec.ok:
         raise PipelineInvalid(path.name, spec.errors)

@@ -1,7 +1,7 @@
 /**
  * Types of the REST contract (docs/rest-api.md), mirroring the Python pydantic models:
  * jupyter_promote/core/spec.py (PipelineSpec), core/promotion.py (PromotionSettings),
- * promote.py (PromoteResult) and core/expectations/models.py (ExpectationConfig).
+ * releases.py (PromoteResult) and core/expectations/models.py (ExpectationConfig).
  */
 
 export type DiagnosticSeverity = 'error' | 'warning';
@@ -171,7 +171,7 @@ export interface IErrorBody {
   details?: unknown;
 }
 
-/** PromoteResult (promote.py). */
+/** PromoteResult (releases.py). */
 export interface IPromoteResult {
   name: string;
   version: string;
