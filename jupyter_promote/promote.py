@@ -99,7 +99,7 @@ def promote(
     spec = analyze_notebook(loaded.nb, project_relative(path, config))
     if not spec.ok:
         raise PipelineInvalid(str(path), spec.errors)
-    settings = settings_for(path, given)
+    settings = settings_for(path, given, config.work_pool)
     findings = scan_notebook(loaded.nb)
     if findings:
         raise secrets_error(findings)

@@ -39,10 +39,15 @@ def form_defaults(
     return start, "new"
 
 
-def settings_for(path: str | Path, given: dict[str, Any]) -> PromotionSettings:
-    """The notebook's last promotion form, overridden by what is given, validated."""
+def settings_for(
+    path: str | Path, given: dict[str, Any], work_pool: str | None = None
+) -> PromotionSettings:
+    """The notebook's last promotion form, overridden by what is given, validated; a first
+    promotion that names no work pool gets ``work_pool`` (``c.PromoteConfig.work_pool``)."""
     previous = read_promotion(read_notebook(path).nb)
     data = previous.model_dump() if previous else {}
+    if previous is None and work_pool:
+        data["work_pool"] = work_pool
     new = {k: v for k, v in given.items() if v not in (None, [], "")}
     # A schedule given now replaces the remembered one of the other kind (cron vs interval).
     if "schedule" in new:

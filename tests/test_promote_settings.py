@@ -48,3 +48,14 @@ def test_form_defaults_come_from_the_last_promotion_else_start_values(tmp_path):
     }  # fmt: skip
     values, source = form_defaults(remembered(tmp_path, tier="high"), config, "bob")
     assert source == "notebook" and (values["owner"], values["tier"]) == ("ana", "high")
+
+
+def test_a_first_promotion_gets_the_configured_work_pool(tmp_path):
+    path = write_nb(tmp_path / "new.ipynb", make_nb(("step:one", "x = 1")))
+    given = {"name": "fresh", "owner": "ana"}
+    assert settings_for(path, given, "k8s-pool").work_pool == "k8s-pool"
+    assert settings_for(path, {**given, "work_pool": "gpu"}, "k8s-pool").work_pool == "gpu"
+    assert settings_for(path, given).work_pool == "jupyter-promote"  # the model's default
+    # a remembered form keeps its pool: changing the config does not move existing pipelines
+    again = remembered(tmp_path, work_pool="batch")
+    assert settings_for(again, {}, "k8s-pool").work_pool == "batch"

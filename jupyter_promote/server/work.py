@@ -34,7 +34,7 @@ def preflight_promote(
     from jupyter_promote.core.secrets import scan_notebook, secrets_error
     from jupyter_promote.errors import PipelineInvalid
 
-    settings = promote_settings.settings_for(path, given)
+    settings = promote_settings.settings_for(path, given, config.work_pool)
     spec = service.check(path)
     if not spec.ok:
         raise PipelineInvalid(path.name, spec.errors)
