@@ -428,6 +428,11 @@ def test_expect_magic_goes_into_the_open_notebook_and_saving_asks_nothing(page, 
         "expect_column_values_to_be_unique",
         "expect_table_row_count_to_be_between",
     ]
+    # the results %expect showed are the panel's last results, and they outlive a reload
+    passed = suite.locator('[data-jp-promote-result="pass"][data-jp-promote-source="expect"]')
+    expect(passed).to_have_count(2)
+    open_notebook(page, lab, "live.ipynb")
+    expect(passed).to_have_count(2)
 
 
 def test_graph_of_a_200_cell_notebook_is_timed(page, lab, snap):

@@ -8,9 +8,11 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
+import { IStateDB } from '@jupyterlab/statedb';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ReadonlyPartialJSONValue } from '@lumino/coreutils';
 
 import { PromoteApi } from './api';
 import { CommandIds, registerTagCommands } from './commands';
@@ -19,6 +21,7 @@ import { markNotebookKernels } from './marker';
 import { applyOutput, expectationsRendererFactory } from './mimerenderer';
 import { PromoteModel } from './model';
 import { PANEL_ID, PromotePanel } from './panel';
+import { LastResults } from './results';
 import { IExpectationResults } from './tokens';
 
 const PLUGIN_ID = 'jupyter-promote:plugin';
@@ -30,15 +33,23 @@ const panelPlugin: JupyterFrontEndPlugin<IExpectationResults> = {
   autoStart: true,
   provides: IExpectationResults,
   requires: [INotebookTracker],
-  optional: [ICommandPalette, ILayoutRestorer, ISettingRegistry],
+  optional: [ICommandPalette, ILayoutRestorer, ISettingRegistry, IStateDB],
   activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
-    settingRegistry: ISettingRegistry | null
+    settingRegistry: ISettingRegistry | null,
+    state: IStateDB | null
   ) => {
-    const model = new PromoteModel(new PromoteApi());
+    const store = state
+      ? {
+          fetch: (id: string) => state.fetch(id),
+          save: (id: string, value: LastResults) =>
+            state.save(id, value as unknown as ReadonlyPartialJSONValue)
+        }
+      : null;
+    const model = new PromoteModel(new PromoteApi(), store);
     const open = (path: string) => void app.commands.execute('docmanager:open', { path });
     const panel = new PromotePanel(model, open);
     panel.title.icon = promoteIcon;

@@ -10,7 +10,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { ApiError, PromoteApi } from './api';
 import { refreshBadges } from './badgeview';
 import { METADATA_KEY } from './metadata';
-import { LastResults, mergeResults, ResultSource } from './results';
+import { ILastResult, LastResults, mergeResults, ResultSource } from './results';
 import { ICheckResultRow, IPipelineSpec, IPromoteMetadata, IStatus } from './types';
 import { debounce, errorText, timings } from './util';
 
@@ -21,6 +21,20 @@ export interface IUserSettings {
   prefectUiUrl: string;
   workPool: string;
   timezone: string;
+}
+
+/**
+ * Where last results outlive a page reload (JupyterLab's `IStateDB`, kept in the browser);
+ * values are JSON.
+ */
+export interface IResultStore {
+  fetch(id: string): Promise<unknown>;
+  save(id: string, value: LastResults): Promise<unknown>;
+}
+
+/** The state-database key of a notebook's last results. */
+export function resultsKey(path: string): string {
+  return `jupyter-promote:results:${path}`;
 }
 
 export class PromoteModel {
@@ -34,8 +48,9 @@ export class PromoteModel {
   /** `performance.now()` when the last check answer arrived; the graph view reads it once. */
   checkReceivedAt: number | null = null;
 
-  constructor(api: PromoteApi) {
+  constructor(api: PromoteApi, store: IResultStore | null = null) {
     this.api = api;
+    this._store = store;
   }
 
   get changed(): ISignal<PromoteModel, void> {
@@ -65,6 +80,7 @@ export class PromoteModel {
     if (!panel) {
       return;
     }
+    void this.restoreResults(panel.context.path);
     void panel.context.ready.then(() => {
       if (this.notebook !== panel || !panel.model) {
         return;
@@ -139,8 +155,52 @@ export class PromoteModel {
     if (!rows.length) {
       return;
     }
-    this._results.set(path, mergeResults(this.results(path), rows, source, Date.now(), step));
+    const merged = mergeResults(this.results(path), rows, source, Date.now(), step);
+    this._results.set(path, merged);
     this.emit();
+    void this._persist(path);
+  }
+
+  /**
+   * Load the notebook's last results kept from an earlier page (once per path; a result
+   * received meanwhile wins over the kept one of the same expectation).
+   */
+  restoreResults(path: string): Promise<void> {
+    let restoring = this._restoring.get(path);
+    if (!restoring) {
+      restoring = this._restore(path);
+      this._restoring.set(path, restoring);
+    }
+    return restoring;
+  }
+
+  private async _restore(path: string): Promise<void> {
+    let kept: unknown;
+    try {
+      kept = await this._store?.fetch(resultsKey(path));
+    } catch {
+      return;
+    }
+    if (!kept || typeof kept !== 'object' || Array.isArray(kept)) {
+      return;
+    }
+    const restored: Record<string, ILastResult> = { ...(kept as LastResults) };
+    for (const [key, result] of Object.entries(this.results(path))) {
+      if (!restored[key] || restored[key].at <= result.at) {
+        restored[key] = result;
+      }
+    }
+    this._results.set(path, restored);
+    this.emit();
+  }
+
+  /** Save the notebook's results once what an earlier page kept is merged in. */
+  private async _persist(path: string): Promise<void> {
+    if (!this._store) {
+      return;
+    }
+    await this.restoreResults(path);
+    await this._store.save(resultsKey(path), this.results(path)).catch(() => undefined);
   }
 
   /** Make cell `index` the active cell and scroll to it. */
@@ -209,6 +269,8 @@ export class PromoteModel {
   }
 
   private _results = new Map<string, LastResults>();
+  private _restoring = new Map<string, Promise<void>>();
+  private readonly _store: IResultStore | null;
   private _watched: ICellModel[] = [];
   private _debounced = debounce(() => {
     if (this.notebook) {
