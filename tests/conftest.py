@@ -38,6 +38,7 @@ class PrefectServer:
     ui_url: str
     project_dir: Path
     env: dict[str, str]
+    server_log: str = ""
 
     def client(self):
         """A synchronous Prefect client bound to this server."""
@@ -61,8 +62,32 @@ def prefect_server(tmp_path_factory):
     env = stack.prefect_env(config)
     os.environ.update(env)
     try:
-        yield PrefectServer(state.api_url, state.ui_url, project, env)
+        yield PrefectServer(state.api_url, state.ui_url, project, env, state.server_log)
     finally:
         stack.down(config)
         for key in env:
             os.environ.pop(key, None)
+
+
+@pytest.fixture(autouse=True)
+def _prefect_server_answers(request):
+    """Before a test that uses the session's Prefect server: fail at once, with the tail of the
+    server's log, if it stopped answering (one hung server otherwise costs every later test its
+    timeouts, and CI shows only pytest's output)."""
+    if "prefect_server" not in request.fixturenames:
+        yield
+        return
+    import httpx
+
+    from jupyter_promote.processes import log_tail
+
+    server = request.getfixturevalue("prefect_server")
+    try:
+        httpx.get(f"{server.api_url}/health", timeout=30).raise_for_status()
+    except httpx.HTTPError as exc:
+        pytest.fail(
+            f"the session's Prefect server at {server.api_url} does not answer ({exc!r});"
+            f" the end of its log ({server.server_log}):\n{log_tail(server.server_log, 60)}",
+            pytrace=False,
+        )
+    yield
