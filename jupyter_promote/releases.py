@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from jupyter_promote.config import PromoteConfig, release_source
 from jupyter_promote.core.entrypoint import ENTRYPOINT_FILE, function_name
+from jupyter_promote.core.manifest import ReleaseManifest
 from jupyter_promote.core.release import current_release, pipeline_lock, set_current
 from jupyter_promote.core.release_writer import mark_deployed
 from jupyter_promote.core.schedule import describe_schedule, next_runs
@@ -72,8 +73,9 @@ def rollback(name: str, config: PromoteConfig, version: str | None = None) -> Pr
         DeploymentNotFound / PrefectUnavailable: the deployment cannot be moved.
     """
     from jupyter_promote import deploy, stack
-    from jupyter_promote.core.release import list_releases, read_release, release_dir
+    from jupyter_promote.core.release import read_release, release_dir
 
+    releases_of(name, config)  # an unknown name is told before any server is asked
     env = stack.prefect_env(config)
     deploy.check_reachable(env["PREFECT_API_URL"])
     with deploy.using(env["PREFECT_API_URL"]), pipeline_lock(config.pipelines_path, name):
@@ -81,7 +83,7 @@ def rollback(name: str, config: PromoteConfig, version: str | None = None) -> Pr
         if version is None:
             older = [
                 m
-                for m in list_releases(config.pipelines_path, name)
+                for m in releases_of(name, config)
                 if current is None or m.promoted_at < current.promoted_at
             ]
             if not older:
@@ -99,6 +101,23 @@ def rollback(name: str, config: PromoteConfig, version: str | None = None) -> Pr
         set_current(config.pipelines_path, name, target.version)
     unchanged = current is not None and current.version == target.version
     return promote_result(target, folder, info, env, unchanged, target.dry_run)
+
+
+def releases_of(name: str, config: PromoteConfig) -> list[ReleaseManifest]:
+    """The pipeline's releases, oldest first.
+
+    Raises:
+        ReleaseNotFound: nothing was ever promoted under that name.
+    """
+    from jupyter_promote.core.release import ReleaseNotFound, list_releases
+
+    releases = list_releases(config.pipelines_path, name)
+    if not releases:
+        raise ReleaseNotFound(
+            f"no pipeline {name!r} under {config.pipelines_path}",
+            hint="see `jupyter promote ls` for the promoted pipelines",
+        )
+    return releases
 
 
 def worker_source(config: PromoteConfig, folder: Path, manifest: Any) -> DeploymentSource:
@@ -133,15 +152,8 @@ def show(name: str, config: PromoteConfig, runs: int = 5) -> dict[str, Any]:
     Raises:
         ReleaseNotFound: nothing was ever promoted under that name.
     """
-    from jupyter_promote.core.release import ReleaseNotFound, list_releases
-
-    releases = list_releases(config.pipelines_path, name)
+    releases = releases_of(name, config)
     current = current_release(config.pipelines_path, name)
-    if not releases:
-        raise ReleaseNotFound(
-            f"no pipeline {name!r} under {config.pipelines_path}",
-            hint="see `jupyter promote ls` for the promoted pipelines",
-        )
     return {
         "manifest": (current or releases[-1]).model_dump(mode="json"),
         "releases": [

@@ -204,6 +204,18 @@ def test_unreachable_server_writes_nothing(tmp_path):
     assert not (tmp_path / "pipelines").exists()
 
 
+def test_rollback_of_an_unknown_pipeline_names_it_before_asking_a_server(tmp_path):
+    from conftest import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/api"
+    result = promote(
+        "rollback", "nope", "--project-dir", str(tmp_path), env={"PREFECT_API_URL": url}
+    )
+    assert result.returncode == 1
+    assert f"no pipeline 'nope' under {tmp_path / 'pipelines'}" in result.stderr
+    assert "does not answer" not in result.stderr
+
+
 def test_rollback_pause_resume_and_trigger(prefect_server, tmp_path):
     path = project_with_loans(tmp_path, "manage.ipynb")
     form = ["--name", "manage", "--owner", "ana", "--schedule", "0 6 1 1 *"]
