@@ -67,6 +67,23 @@ def show_recorded(recorded: Recorded) -> None:
     display(bundle, raw=True)
 
 
+def show_removal(notebook: str, variable: str, index: int | None) -> None:
+    """``%expect --remove`` under JupyterLab: the open notebook (which may hold expectations not
+    saved yet) takes the removal from this output, the file is left alone."""
+    what = "every expectation" if index is None else f"expectation #{index}"
+    text = f"removing {what} of {variable!r} from the open notebook: save it to keep the change"
+    payload = {
+        "written": False,
+        "op": "remove",
+        "notebook": notebook,
+        "step": None,  # the open notebook knows which step records the variable
+        "variable": variable,
+        "index": index,
+        "expectations": [],
+    }
+    display({"text/plain": text, METADATA_MIME: payload}, raw=True)
+
+
 def show_error(exc: PromoteError) -> None:
     """Show a PromoteError as one readable line (no traceback), in red in HTML."""
     display(error_bundle(exc), raw=True)
@@ -143,9 +160,13 @@ class PromoteMagics(Magics):
             if not write:
                 print("(as saved on disk: save the notebook to list what you recorded since)")
         elif option == "--remove":
-            index = int(args[1]) if len(args) > 1 else None
-            removed = SESSION.remove(namespace, _one(args[:1], "--remove VARIABLE [INDEX]"), index)
-            print(f"removed {removed} expectation(s)")
+            index = _index(args[1:2])
+            variable = _one(args[:1], "--remove VARIABLE [INDEX]")
+            notebook = SESSION.find_notebook(namespace)
+            if not write and notebook:
+                show_removal(notebook, variable, index)
+            else:
+                print(f"removed {SESSION.remove(namespace, variable, index)} expectation(s)")
         elif option == "--save":
             count = SESSION.save(args[0] if args else None, namespace)
             print(f"saved {count} expectation(s) to {SESSION.find_notebook(namespace)}")
@@ -225,6 +246,18 @@ def _one(args: list[str], usage: str) -> str:
     if len(args) != 1:
         raise PromoteError(f"expected one argument: %expect {usage}", hint=f"%expect {usage}")
     return args[0]
+
+
+def _index(args: list[str]) -> int | None:
+    """The optional INDEX of ``--remove VARIABLE [INDEX]`` (0-based, as ``--list`` shows)."""
+    if not args:
+        return None
+    if not args[0].isdigit():
+        raise PromoteError(
+            f"INDEX must be a number, not {args[0]!r}: %expect --remove VARIABLE [INDEX]",
+            hint="see the numbers in %expect --list",
+        )
+    return int(args[0])
 
 
 def load(ipython: Any) -> None:

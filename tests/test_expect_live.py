@@ -255,3 +255,29 @@ def test_with_jupyterlab_applying_outputs_the_file_is_left_alone(tmp_path):
     bad = nb.cells[-1].outputs
     assert not any(METADATA_MIME in o.get("data", {}) for o in bad)
     assert "amout" in "".join(o.get("data", {}).get("text/plain", "") for o in bad)
+
+
+def test_remove_under_jupyterlab_goes_to_the_open_notebook(tmp_path):
+    path, nb = notebook(
+        tmp_path,
+        "__jupyter_promote_lab__ = True",
+        "%expect --remove loans_clean 1",
+        "%expect --remove loans_clean one",
+    )
+    before = Path(path).read_bytes()
+    with KernelSession(nb, cwd=str(tmp_path), env={"JUPYTER_PROMOTE_NOTEBOOK": path}) as kernel:
+        for index in range(len(nb.cells)):
+            kernel.run_cell(index)
+    assert Path(path).read_bytes() == before
+    (payload,) = [o["data"][METADATA_MIME] for o in nb.cells[-2].outputs if "data" in o]
+    assert payload == {
+        "written": False,
+        "op": "remove",
+        "notebook": path,
+        "step": None,
+        "variable": "loans_clean",
+        "index": 1,
+        "expectations": [],
+    }
+    bad = "".join(o.get("data", {}).get("text/plain", "") for o in nb.cells[-1].outputs)
+    assert "INDEX must be a number, not 'one'" in bad

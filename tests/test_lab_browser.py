@@ -396,7 +396,10 @@ def test_expect_magic_goes_into_the_open_notebook_and_saving_asks_nothing(page, 
     nb = make_nb(
         ("step:load", "import pandas as pd\nloans = pd.DataFrame({'loan_id': [1, 2, 3]})"),
         ("skip", "%load_ext jupyter_promote"),
-        ("skip", "%expect loans: loan_id unique, rows >= 1"),
+        ("skip", "%expect loans: loan_id unique"),
+        ("skip", "%expect loans: rows >= 1"),  # run-all: the changes apply one after another
+        ("skip", "%expect loans: loan_id not null"),
+        ("skip", "%expect --remove loans 2"),  # the open notebook has it, the file does not
     )
     write_nb(lab.root / "live.ipynb", nb)
     open_notebook(page, lab, "live.ipynb")
@@ -410,6 +413,9 @@ def test_expect_magic_goes_into_the_open_notebook_and_saving_asks_nothing(page, 
     note = cell(page, 2).locator(".jp-Promote-expectationsNote")
     expect(note).to_have_attribute("data-jp-promote-applied", "true", timeout=90 * SECONDS)
     expect(note).to_contain_text('recorded under step "load" in the open notebook: save it')
+    removed = cell(page, 5).locator(".jp-Promote-expectationsNote")
+    expect(removed).to_have_attribute("data-jp-promote-applied", "true", timeout=90 * SECONDS)
+    expect(removed).to_contain_text('removed from step "load" of the open notebook (2 left)')
     on_disk = nbformat.read(lab.root / "live.ipynb", as_version=4)
     assert "expectations" not in on_disk.metadata.get("jupyter_promote", {})
     suite = page.locator(

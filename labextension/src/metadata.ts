@@ -107,6 +107,31 @@ export function applyFromOutput(
 }
 
 /**
+ * The `expectations/apply` body of a `%expect --remove` output: the first step (as recorded)
+ * holding the variable, like the kernel's file-based removal. Throws when none holds it.
+ */
+export function removalFromOutput(
+  metadata: IPromoteMetadata | undefined,
+  output: IExpectationsOutput
+): IApplyRequest {
+  const steps = Object.entries(metadata?.expectations ?? {});
+  const found = steps.find(([, suites]) => suites && output.variable in suites);
+  if (!found) {
+    throw new Error(`"${output.variable}" has no recorded expectations in the open notebook`);
+  }
+  const body: IApplyRequest = {
+    metadata: metadata ?? {},
+    op: 'remove',
+    step: found[0],
+    variable: output.variable
+  };
+  if (typeof output.index === 'number') {
+    body.index = output.index;
+  }
+  return body;
+}
+
+/**
  * True when the absolute path a kernel reported (`/root/proj/a/b.ipynb`) is the notebook open at
  * server-relative `a/b.ipynb`.
  */

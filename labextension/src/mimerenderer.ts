@@ -10,8 +10,9 @@ import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 
 import { PromoteApi } from './api';
-import { applyFromOutput, matchesNotebook, METADATA_KEY } from './metadata';
+import { applyFromOutput, matchesNotebook, METADATA_KEY, removalFromOutput } from './metadata';
 import { IExpectationResults } from './tokens';
+import { serially } from './util';
 import { EXPECTATIONS_MIME, IExpectationsOutput, IPromoteMetadata } from './types';
 
 export const NOTE_CLASS = 'jp-Promote-expectationsNote';
@@ -35,7 +36,8 @@ export async function applyOutput(
   results: IExpectationResults | null = null
 ): Promise<string> {
   const panel = findNotebook(tracker, payload.notebook ?? '');
-  if (!panel?.model) {
+  const model = panel?.model;
+  if (!panel || !model) {
     if (payload.written === false) {
       // The kernel left the file to the open notebook, and there is none here.
       throw new Error(
@@ -44,28 +46,37 @@ export async function applyOutput(
     }
     return 'saved to the notebook file';
   }
+  const removal = payload.op === 'remove';
   // Outputs arrive while the kernel is busy running the %expect cell; an output re-rendered
   // when a saved notebook is opened is old news (the file already has it, or it was removed).
   if (panel.sessionContext.session?.kernel?.status !== 'busy') {
-    return `recorded under step "${payload.step}"`;
+    return removal ? 'removal shown earlier' : `recorded under step "${payload.step}"`;
   }
-  if (Array.isArray(payload.results)) {
+  if (!removal && Array.isArray(payload.results)) {
     results?.recordResults(panel.context.path, payload.results, 'expect', payload.step);
   }
-  const metadata = panel.model.getMetadata(METADATA_KEY) as IPromoteMetadata | undefined;
-  const body = applyFromOutput(metadata, payload);
-  if (!body) {
-    return `recorded under step "${payload.step}"`;
-  }
-  const answer = await api.applyExpectations(body);
-  panel.model.setMetadata(METADATA_KEY, answer.metadata);
-  if (payload.written === false) {
-    return `recorded under step "${payload.step}" in the open notebook: save it to keep it`;
-  }
-  return (
-    `recorded under step "${payload.step}" and applied to the open notebook ` +
-    '(if saving says the file changed on disk, choose Overwrite: the notebook has the change)'
-  );
+  // One change at a time: each reads the metadata the previous one wrote (run-all renders
+  // several %expect outputs within milliseconds).
+  return serially(async () => {
+    const metadata = model.getMetadata(METADATA_KEY) as IPromoteMetadata | undefined;
+    const body = removal ? removalFromOutput(metadata, payload) : applyFromOutput(metadata, payload);
+    if (!body) {
+      return `recorded under step "${payload.step}"`;
+    }
+    const answer = await api.applyExpectations(body);
+    model.setMetadata(METADATA_KEY, answer.metadata);
+    if (removal) {
+      const left = answer.metadata.expectations?.[body.step]?.[body.variable]?.expectations ?? [];
+      return `removed from step "${body.step}" of the open notebook (${left.length} left): save it to keep the change`;
+    }
+    if (payload.written === false) {
+      return `recorded under step "${payload.step}" in the open notebook: save it to keep it`;
+    }
+    return (
+      `recorded under step "${payload.step}" and applied to the open notebook ` +
+      '(if saving says the file changed on disk, choose Overwrite: the notebook has the change)'
+    );
+  });
 }
 
 class ExpectationsRenderer extends Widget implements IRenderMime.IRenderer {

@@ -272,8 +272,12 @@ export interface ITriggerResult {
 export interface IExpectationsOutput {
   /** False: the kernel did not write the file, the open notebook takes the change (absent: true). */
   written?: boolean;
+  /** `remove` (`%expect --remove` under JupyterLab: `index`, or all of the variable); absent: add. */
+  op?: 'add' | 'remove';
+  index?: number | null;
   notebook: string;
-  step: string;
+  /** Null in a removal: the open notebook knows the step. */
+  step: string | null;
   variable: string;
   expectations: IExpectationConfig[];
   /** The results of the check `%expect` just made (absent from outputs of older versions). */

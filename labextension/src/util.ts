@@ -57,3 +57,12 @@ export function errorText(err: unknown): { message: string; hint: string | null 
   }
   return { message: String(err), hint: null };
 }
+
+let chain: Promise<unknown> = Promise.resolve();
+
+/** Run `work` after every change queued before it (failed ones included). */
+export function serially<T>(work: () => Promise<T>): Promise<T> {
+  const next = chain.then(work, work);
+  chain = next.catch(() => undefined);
+  return next;
+}

@@ -8,6 +8,7 @@ import {
   groupExpectations,
   matchesNotebook,
   parsePyReprJson,
+  removalFromOutput,
   stepDefining
 } from '../src/metadata';
 import { isServerRelative, overrideUiUrl } from '../src/paths';
@@ -108,5 +109,34 @@ describe('paths and links', () => {
     expect(overrideUiUrl(url, 'http://127.0.0.1:4200', '')).toBe(url);
     expect(overrideUiUrl(url, null, 'https://x')).toBe(url);
     expect(overrideUiUrl(null, 'a', 'b')).toBeNull();
+  });
+});
+
+describe('removalFromOutput', () => {
+  const suite = (types: string[]) => ({
+    name: 'x',
+    expectations: types.map(type => ({ type, kwargs: {}, meta: {}, severity: 'critical' }))
+  });
+  const metadata = {
+    expectations: { load: { raw: suite(['a']) }, clean: { loans: suite(['b', 'c']) } }
+  } as unknown as IPromoteMetadata;
+  const output = { written: false, op: 'remove' as const, notebook: '/p/n.ipynb', step: null, variable: 'loans', expectations: [] };
+
+  it('finds the step that records the variable and keeps the index', () => {
+    expect(removalFromOutput(metadata, { ...output, index: 1 })).toEqual({
+      metadata,
+      op: 'remove',
+      step: 'clean',
+      variable: 'loans',
+      index: 1
+    });
+    expect(removalFromOutput(metadata, { ...output, index: null })).not.toHaveProperty('index');
+  });
+
+  it('says when the open notebook has nothing for the variable', () => {
+    expect(() => removalFromOutput(metadata, { ...output, variable: 'nope' })).toThrow(
+      '"nope" has no recorded expectations in the open notebook'
+    );
+    expect(() => removalFromOutput(undefined, output)).toThrow('has no recorded expectations');
   });
 });
