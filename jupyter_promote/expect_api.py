@@ -140,7 +140,7 @@ class ExpectSession:
             )
             return Recorded(variable, step, configs, results, None, False, note)
         target = step or self.step_of(notebook, variable)
-        _write(notebook, lambda nb: add_expectations(nb, target, variable, configs), save=write)
+        _change(notebook, lambda nb: add_expectations(nb, target, variable, configs), write)
         return Recorded(
             variable, target, configs, results, notebook, write, for_open_notebook=not write
         )
@@ -177,7 +177,7 @@ class ExpectSession:
         while self.pending:
             step, variable, configs = self.pending.pop(0)
             target = step or self.step_of(notebook, variable)
-            _write(
+            _change(
                 notebook, lambda nb, t=target, v=variable, c=configs: add_expectations(nb, t, v, c)
             )
             count += len(configs)
@@ -211,7 +211,7 @@ class ExpectSession:
                 f"{variable!r} has no recorded expectations", hint="see %expect --list"
             )
         removed: list[ExpectationConfig] = []
-        _write(
+        _change(
             notebook, lambda nb: removed.extend(remove_expectation(nb, steps[0], variable, index))
         )
         return len(removed)
@@ -232,12 +232,12 @@ def _variable(namespace: dict[str, Any], variable: str) -> Any:
     return namespace[variable]
 
 
-def _write(notebook: str, change: Any, save: bool = True) -> None:
-    """Apply ``change`` to the notebook on disk and write it back atomically (``save`` False:
-    only apply it to a copy in memory, which still raises what writing would)."""
+def _change(notebook: str, change: Any, write: bool = True) -> None:
+    """Apply ``change`` to the notebook read from disk and write it back atomically (``write``
+    False: only to that copy in memory, which still raises what writing would)."""
     nb = nbformat.read(notebook, as_version=4)
     change(nb)
-    if save:
+    if write:
         atomic_write_text(notebook, nbformat.writes(nb))
 
 

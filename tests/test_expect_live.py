@@ -37,19 +37,29 @@ def notebook(tmp_path, *extra_cells):
     return write_nb(tmp_path / "loans.ipynb", nb), nb
 
 
-def run_cells(path, nb, env=None):
-    """Run every cell of ``nb`` in one kernel; return each cell's text outputs."""
-    texts = []
+def run_all(path, nb, env=None):
+    """Run every cell of ``nb`` in one kernel; the outputs go into ``nb``'s cells."""
     with KernelSession(nb, cwd=str(Path(path).parent), env=env) as kernel:
         for index in range(len(nb.cells)):
-            cell = kernel.run_cell(index)
-            texts.append(
-                "".join(
-                    o.get("text", "") or o.get("data", {}).get("text/plain", "")
-                    for o in cell.outputs
-                )
-            )
-    return texts
+            kernel.run_cell(index)
+
+
+def run_cells(path, nb, env=None):
+    """Run every cell of ``nb`` in one kernel; return each cell's text outputs."""
+    run_all(path, nb, env)
+    return [
+        "".join(o.get("text", "") or o.get("data", {}).get("text/plain", "") for o in c.outputs)
+        for c in nb.cells
+    ]
+
+
+def payloads(cell):
+    """The ``%expect`` payloads a cell output for the lab extension."""
+    return [o["data"][METADATA_MIME] for o in cell.outputs if METADATA_MIME in o.get("data", {})]
+
+
+def plain_text(cell):
+    return "".join(o.get("data", {}).get("text/plain", "") for o in cell.outputs)
 
 
 def test_expect_checks_live_and_records_under_the_defining_step(tmp_path):
@@ -214,10 +224,8 @@ def test_notebook_found_the_way_jupyter_server_tells_the_kernel(tmp_path):
 
 def test_expect_output_carries_its_results_for_the_panel(tmp_path):
     path, nb = notebook(tmp_path, "%expect loans_clean: loan_id unique, amount >= 0")
-    with KernelSession(nb, cwd=str(tmp_path), env={"JUPYTER_PROMOTE_NOTEBOOK": path}) as kernel:
-        for index in range(len(nb.cells)):
-            kernel.run_cell(index)
-    (payload,) = [o["data"][METADATA_MIME] for o in nb.cells[-1].outputs if "data" in o]
+    run_all(path, nb, {"JUPYTER_PROMOTE_NOTEBOOK": path})
+    (payload,) = payloads(nb.cells[-1])
     assert (payload["step"], payload["variable"]) == ("clean", "loans_clean")
     results = payload["results"]
     assert [(r["expectation"], r["success"]) for r in results] == [
@@ -241,20 +249,17 @@ def test_with_jupyterlab_applying_outputs_the_file_is_left_alone(tmp_path):
         "%expect loans_clean: amout >= 0",
     )
     before = Path(path).read_bytes()
-    with KernelSession(nb, cwd=str(tmp_path), env={"JUPYTER_PROMOTE_NOTEBOOK": path}) as kernel:
-        for index in range(len(nb.cells)):
-            kernel.run_cell(index)
+    run_all(path, nb, {"JUPYTER_PROMOTE_NOTEBOOK": path})
     assert Path(path).read_bytes() == before
-    (payload,) = [o["data"][METADATA_MIME] for o in nb.cells[-2].outputs if "data" in o]
+    (payload,) = payloads(nb.cells[-2])
     assert payload["written"] is False
     assert (payload["step"], payload["variable"]) == ("clean", "loans_clean")
     assert [c["type"] for c in payload["expectations"]] == ["expect_column_to_exist"]
-    text = "".join(o.get("data", {}).get("text/plain", "") for o in nb.cells[-2].outputs)
+    text = plain_text(nb.cells[-2])
     assert "recorded under step 'clean' in the open notebook: save it to keep it" in text
     # a bad column is still refused in the kernel, and nothing goes to the frontend
-    bad = nb.cells[-1].outputs
-    assert not any(METADATA_MIME in o.get("data", {}) for o in bad)
-    assert "amout" in "".join(o.get("data", {}).get("text/plain", "") for o in bad)
+    assert payloads(nb.cells[-1]) == []
+    assert "amout" in plain_text(nb.cells[-1])
 
 
 def test_remove_under_jupyterlab_goes_to_the_open_notebook(tmp_path):
@@ -265,11 +270,9 @@ def test_remove_under_jupyterlab_goes_to_the_open_notebook(tmp_path):
         "%expect --remove loans_clean one",
     )
     before = Path(path).read_bytes()
-    with KernelSession(nb, cwd=str(tmp_path), env={"JUPYTER_PROMOTE_NOTEBOOK": path}) as kernel:
-        for index in range(len(nb.cells)):
-            kernel.run_cell(index)
+    run_all(path, nb, {"JUPYTER_PROMOTE_NOTEBOOK": path})
     assert Path(path).read_bytes() == before
-    (payload,) = [o["data"][METADATA_MIME] for o in nb.cells[-2].outputs if "data" in o]
+    (payload,) = payloads(nb.cells[-2])
     assert payload == {
         "written": False,
         "op": "remove",
@@ -279,5 +282,4 @@ def test_remove_under_jupyterlab_goes_to_the_open_notebook(tmp_path):
         "index": 1,
         "expectations": [],
     }
-    bad = "".join(o.get("data", {}).get("text/plain", "") for o in nb.cells[-1].outputs)
-    assert "INDEX must be a number, not 'one'" in bad
+    assert "INDEX must be a number, not 'one'" in plain_text(nb.cells[-1])

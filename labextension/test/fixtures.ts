@@ -1,4 +1,4 @@
-import { IPipelineSpec } from '../src/types';
+import { ICheckResultRow, IPipelineSpec } from '../src/types';
 
 /** A small spec as `check` answers it: load -> clean -> report, plus an explicit after: edge. */
 export function sampleSpec(): IPipelineSpec {
@@ -44,5 +44,22 @@ export function sampleSpec(): IPipelineSpec {
       { severity: 'error', code: 'undefined-name', message: 'x is not defined', hint: 'define x', cell_index: 3, cell_id: null, step: 'clean' },
       { severity: 'warning', code: 'ignored-tag', message: 'kale tag', hint: '', cell_index: 5, cell_id: null, step: 'report' }
     ]
+  };
+}
+
+/** A check answer's row for `loans` in step `clean` (unique ids), passing or failing. */
+export function resultRow(expectation: string, success: boolean, extra: Partial<ICheckResultRow> = {}): ICheckResultRow {
+  return {
+    step: 'clean',
+    variable: 'loans',
+    expectation,
+    type: 'expect_column_values_to_be_unique',
+    column: 'id',
+    level: 'error',
+    success,
+    observed: success ? 'all 5 values unique' : '2 duplicate values: 3, 3',
+    expected: 'unique',
+    error: null,
+    ...extra
   };
 }

@@ -3,22 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PromoteApi } from '../src/api';
 import { IResultStore, PromoteModel, resultsKey } from '../src/model';
 import { LastResults } from '../src/results';
-import { ICheckResultRow } from '../src/types';
-
-function row(expectation: string, success: boolean): ICheckResultRow {
-  return {
-    step: 'clean',
-    variable: 'loans',
-    expectation,
-    type: 'expect_column_values_to_be_unique',
-    column: 'id',
-    level: 'error',
-    success,
-    observed: success ? 'all unique' : '2 duplicates',
-    expected: 'unique',
-    error: null
-  };
-}
+import { resultRow as row } from './fixtures';
 
 /** JupyterLab's state database, kept in memory (it stores JSON, so values are copied). */
 class MemoryStore implements IResultStore {

@@ -11,24 +11,9 @@ import {
   resultKey,
   sourceLabel
 } from '../src/results';
-import { ICheckResultRow, IJob } from '../src/types';
-import { sampleSpec } from './fixtures';
+import { IJob } from '../src/types';
+import { resultRow as row, sampleSpec } from './fixtures';
 
-function row(expectation: string, success: boolean, extra: Partial<ICheckResultRow> = {}): ICheckResultRow {
-  return {
-    step: 'clean',
-    variable: 'loans',
-    expectation,
-    type: 'expect_column_values_to_be_unique',
-    column: 'id',
-    level: 'error',
-    success,
-    observed: success ? 'all 5 values unique' : '2 duplicate values: 3, 3',
-    expected: 'unique',
-    error: null,
-    ...extra
-  };
-}
 
 const entries = sampleSpec().expectations;
 const idUnique = entries.find(e => e.text === 'id unique')!;
