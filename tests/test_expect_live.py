@@ -239,18 +239,23 @@ def test_expect_output_carries_its_results_for_the_panel(tmp_path):
     json.dumps(payload, allow_nan=False)
 
 
+def run_under_jupyterlab(tmp_path, *cells):
+    """Run ``cells`` after the marker the lab extension sets; the file must stay as it was."""
+    path, nb = notebook(tmp_path, "__jupyter_promote_lab__ = True", *cells)
+    before = Path(path).read_bytes()
+    run_all(path, nb, {"JUPYTER_PROMOTE_NOTEBOOK": path})
+    assert Path(path).read_bytes() == before, "the kernel wrote the notebook file"
+    return path, nb
+
+
 def test_with_jupyterlab_applying_outputs_the_file_is_left_alone(tmp_path):
     # The lab extension sets the marker in the kernel and applies the output to the open
     # notebook: writing the file under it would make the next save ask "overwrite or revert?".
-    path, nb = notebook(
+    _, nb = run_under_jupyterlab(
         tmp_path,
-        "__jupyter_promote_lab__ = True",
         "%expect loans_clean: amount exists",
         "%expect loans_clean: amout >= 0",
     )
-    before = Path(path).read_bytes()
-    run_all(path, nb, {"JUPYTER_PROMOTE_NOTEBOOK": path})
-    assert Path(path).read_bytes() == before
     (payload,) = payloads(nb.cells[-2])
     assert payload["written"] is False
     assert (payload["step"], payload["variable"]) == ("clean", "loans_clean")
@@ -263,15 +268,11 @@ def test_with_jupyterlab_applying_outputs_the_file_is_left_alone(tmp_path):
 
 
 def test_remove_under_jupyterlab_goes_to_the_open_notebook(tmp_path):
-    path, nb = notebook(
+    path, nb = run_under_jupyterlab(
         tmp_path,
-        "__jupyter_promote_lab__ = True",
         "%expect --remove loans_clean 1",
         "%expect --remove loans_clean one",
     )
-    before = Path(path).read_bytes()
-    run_all(path, nb, {"JUPYTER_PROMOTE_NOTEBOOK": path})
-    assert Path(path).read_bytes() == before
     (payload,) = payloads(nb.cells[-2])
     assert payload == {
         "written": False,
