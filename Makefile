@@ -52,10 +52,11 @@ demo: setup  ## local Prefect stack up; the loans example promoted every minute;
 	@echo "Pause it with:  (cd $(DEMO) && $(JP) pause loan-allocation)"
 	@echo "Stop it all:    (cd $(DEMO) && $(JP) down)"
 
-lint: setup  ## ruff lint + format check, mypy on the pure core
+lint: setup  ## ruff lint + format check, mypy on the pure layers, import-linter's layer contracts
 	$(VENV)/bin/ruff check jupyter_promote tests benchmarks
 	$(VENV)/bin/ruff format --check jupyter_promote tests benchmarks
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 labtest: setup  ## frontend unit tests of the lab extension (vitest)
 	cd labextension && $(LABENV) $(JLPM) test

@@ -10,9 +10,9 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from benchmarks.common import measure, table, verdict
-from jupyter_promote import service
-from jupyter_promote.core.notebook import read_notebook
-from jupyter_promote.core.pipeline import analyze_notebook
+from jupyter_promote.analysis.notebook import read_notebook
+from jupyter_promote.analysis.pipeline import analyze_notebook
+from jupyter_promote.services.check import check
 
 LIMIT_MS = 200.0
 
@@ -70,11 +70,11 @@ def run() -> tuple[str, bool]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "big.ipynb"
         nbformat.write(nb, path)
-        spec = service.check(path)
+        spec = check(path)
         assert spec.ok, [d.render() for d in spec.errors][:3]
         read = measure(lambda: read_notebook(path))
         analyze = measure(lambda: analyze_notebook(nb, "big.ipynb"))
-        total = measure(lambda: service.check(path))
+        total = measure(lambda: check(path))
     rows = [
         [
             "read + validate (nbformat)",

@@ -53,8 +53,8 @@ def _free_port() -> int:
 
 
 def run() -> tuple[str, bool]:
-    from jupyter_promote import stack
     from jupyter_promote.config import PromoteConfig
+    from jupyter_promote.orchestration import stack
 
     with tempfile.TemporaryDirectory() as tmp:
         config = PromoteConfig(project_dir=tmp, server_port=_free_port())
@@ -87,7 +87,7 @@ def run() -> tuple[str, bool]:
 
 
 def _measure(project: Path, config) -> list[dict[str, float]]:
-    from jupyter_promote import promote as service
+    from jupyter_promote.services import promote as service
 
     path = project / "fifty.ipynb"
     nb = _notebook()
@@ -114,7 +114,7 @@ class _PhaseClock:
     """Wraps the service's release write and deployment upsert to time them."""
 
     def __init__(self, service) -> None:
-        from jupyter_promote import deploy
+        from jupyter_promote.orchestration import deploy
 
         self.service, self.deploy = service, deploy
         self.real_write, self.real_upsert = service.write_release, deploy.upsert

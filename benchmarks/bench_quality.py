@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.common import measure, table, verdict
-from jupyter_promote import quality
-from jupyter_promote.core.expectations import (
+from jupyter_promote.expectations import (
     BETWEEN,
     IN_SET,
     MATCHES,
@@ -20,6 +19,7 @@ from jupyter_promote.core.expectations import (
     UNIQUE,
     ExpectationConfig,
 )
+from jupyter_promote.expectations import gx as quality
 
 LIMIT_RATIO = 3.0
 ROWS = 1_000_000

@@ -84,17 +84,17 @@ def _step_overhead(project: Path, env: dict[str, str]) -> tuple[float, float, fl
     os.environ.update(env)
     from prefect import flow, task
 
-    from jupyter_promote import service
     from jupyter_promote.config import PromoteConfig
-    from jupyter_promote.runner import RunOptions
+    from jupyter_promote.execution.report import RunOptions
+    from jupyter_promote.services.run import run
 
     path = project / "many.ipynb"
     nbformat.write(_notebook(20, 0.0), path)
     config = PromoteConfig(project_dir=str(project))
     clock = _StepClock()
-    service.run(path, {}, RunOptions(), config, clock)  # warm-up (imports, flow registration)
+    run(path, {}, RunOptions(), config, clock)  # warm-up (imports, flow registration)
     clock = _StepClock()
-    outcome = service.run(path, {}, RunOptions(), config, clock)
+    outcome = run(path, {}, RunOptions(), config, clock)
     assert outcome.ok, outcome.message
 
     @task
@@ -118,8 +118,8 @@ def _step_overhead(project: Path, env: dict[str, str]) -> tuple[float, float, fl
 
 
 def run() -> tuple[str, bool]:
-    from jupyter_promote import stack
     from jupyter_promote.config import PromoteConfig
+    from jupyter_promote.orchestration import stack
 
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp)
@@ -153,7 +153,9 @@ def run() -> tuple[str, bool]:
             for _ in range(REPEAT):  # interleaved, best of REPEAT: the machine is shared
                 for name, cmd in commands.items():
                     best[name] = min(best[name], _timed(cmd, env, tmp))
-            imports = _timed([sys.executable, "-c", fix + "import jupyter_promote.flow"], env, tmp)
+            imports = _timed(
+                [sys.executable, "-c", fix + "import jupyter_promote.execution.flow"], env, tmp
+            )
             overhead_ms, bare_ms, kernel_s = _step_overhead(project, env)
         finally:
             stack.down(config)

@@ -27,7 +27,7 @@ points = jupyter_promote._jupyter_server_extension_points()
 import importlib
 for point in points:
     importlib.import_module(point["module"])
-import jupyter_promote.server.handlers
+import jupyter_promote.frontends.server.handlers
 t2 = time.perf_counter()
 heavy = [m for m in ("prefect", "great_expectations", "nbclient", "papermill") if m in sys.modules]
 print(json.dumps({"server": (t1 - t0) * 1000, "extension": (t2 - t1) * 1000, "heavy": heavy}))

@@ -6,19 +6,29 @@ from typing import Any
 
 from jupyter_promote._version import __version__
 
-__all__ = ["__version__", "expect", "load_ipython_extension"]
+__all__ = ["__version__", "expect", "load_ipython_extension", "run_release"]
+
+
+def __getattr__(name: str) -> Any:
+    # ``run_release`` is what every release's generated ``flow.py`` calls: a stable public
+    # name, whatever module implements it; loaded on use (it imports Prefect).
+    if name == "run_release":
+        from jupyter_promote.execution.flow import run_release
+
+        return run_release
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _jupyter_server_extension_points() -> list[dict[str, Any]]:
-    """The Jupyter Server extension (REST API of the lab panel): :mod:`jupyter_promote.server`."""
-    from jupyter_promote.server import PromoteExtension
+    """The Jupyter Server extension (the lab panel's REST API): :mod:`.frontends.server`."""
+    from jupyter_promote.frontends.server import PromoteExtension
 
-    return [{"module": "jupyter_promote.server", "app": PromoteExtension}]
+    return [{"module": "jupyter_promote.frontends.server", "app": PromoteExtension}]
 
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext jupyter_promote``: registers ``%expect``."""
-    from jupyter_promote.magic import load
+    from jupyter_promote.frontends.ipython.magics import load
 
     load(ipython)
 
@@ -42,7 +52,7 @@ def expect(
             caller's globals).
 
     Returns:
-        The check results (``jupyter_promote.quality.CheckResult`` list).
+        The check results (``jupyter_promote.expectations.gx.CheckResult`` list).
 
     Example:
         >>> import jupyter_promote as jp  # doctest: +SKIP
@@ -51,8 +61,8 @@ def expect(
     """
     import inspect
 
-    from jupyter_promote.core.expectations import ExpectationConfig, parse_expect_line
-    from jupyter_promote.expect_api import SESSION
+    from jupyter_promote.expectations import ExpectationConfig, parse_expect_line
+    from jupyter_promote.services.expect import SESSION
 
     if namespace is None:
         namespace = _user_namespace() or inspect.currentframe().f_back.f_globals  # type: ignore[union-attr]

@@ -16,7 +16,7 @@ from traitlets import Enum, Float, Int, Unicode, default
 from traitlets.config import Configurable
 
 if TYPE_CHECKING:
-    from jupyter_promote.core.sources import ReleaseSource
+    from jupyter_promote.release.sources import ReleaseSource
 
 DEFAULT_WORK_POOL = "jupyter-promote"
 
@@ -151,7 +151,7 @@ def load_config(project_dir: str | None = None) -> PromoteConfig:
 
 def release_source(config: PromoteConfig) -> ReleaseSource:
     """The configured release source as the core's model."""
-    from jupyter_promote.core.sources import ReleaseSource  # not at server start-up
+    from jupyter_promote.release.sources import ReleaseSource  # not at server start-up
 
     return ReleaseSource(
         kind=config.release_source,

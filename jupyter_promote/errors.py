@@ -154,6 +154,20 @@ class StackError(PromoteError):
         return first + self.message[len(self.headline) :]
 
 
+class PrefectNotInstalled(PromoteError):
+    """This Python environment has no Prefect: running and promoting need the ``run`` extra."""
+
+    http_status = 409
+
+    def __init__(self, what: str = "this", extra: str = "run") -> None:
+        super().__init__(
+            f"Prefect is not installed here, so {what} cannot work",
+            hint=f"pip install 'jupyter-promote[{extra}]' in this environment (see the README's"
+            " Install section: the JupyterLab server's environment for the panel, a worker's"
+            " for scheduled runs)",
+        )
+
+
 class NoPrefectServer(PromoteError):
     """Neither a configured Prefect API nor a running embedded stack is available."""
 

@@ -51,8 +51,8 @@ class PrefectServer:
 def prefect_server(tmp_path_factory):
     """One real `prefect server start` on 127.0.0.1 (SQLite) and a process worker for the
     whole session."""
-    from jupyter_promote import stack
     from jupyter_promote.config import PromoteConfig
+    from jupyter_promote.orchestration import stack
 
     project = tmp_path_factory.mktemp("prefect-project")
     config = PromoteConfig(project_dir=str(project), server_port=free_port())
@@ -79,7 +79,7 @@ def _prefect_server_answers(request):
         return
     import httpx
 
-    from jupyter_promote.processes import log_tail
+    from jupyter_promote.orchestration.processes import log_tail
 
     server = request.getfixturevalue("prefect_server")
     try:

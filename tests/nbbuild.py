@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
+import platform
+
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+KERNEL_DISPLAY = {"python3": "Python 3 (ipykernel)"}
+LANGUAGE_INFO = {
+    "name": "python",
+    "version": platform.python_version(),
+    "mimetype": "text/x-python",
+    "codemirror_mode": {"name": "ipython", "version": 3},
+    "pygments_lexer": "ipython3",
+    "nbconvert_exporter": "python",
+    "file_extension": ".py",
+}
 
 
 def make_nb(*cells: str | tuple[str | list[str] | None, str], kernel: str = "python3"):
@@ -11,8 +24,13 @@ def make_nb(*cells: str | tuple[str | list[str] | None, str], kernel: str = "pyt
     space-separated string or a list, or ``("#md", "text")`` for a markdown cell."""
     nb = new_notebook(
         metadata={
-            "kernelspec": {"name": kernel, "display_name": kernel, "language": "python"},
-            "language_info": {"name": "python"},
+            "kernelspec": {
+                "name": kernel,
+                "display_name": KERNEL_DISPLAY.get(kernel, kernel),
+                "language": "python",
+            },
+            # what the kernel reports, so JupyterLab opens the notebook without changes to save
+            "language_info": LANGUAGE_INFO,
         }
     )
     for cell in cells:

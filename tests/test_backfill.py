@@ -8,8 +8,12 @@ import shutil
 import pytest
 from runcli import ROOT, promote
 
-from jupyter_promote.core.backfill import BackfillInvalid, backfill_values, find_parameter
-from jupyter_promote.core.manifest import ParameterInfo
+from jupyter_promote.release.manifest import ParameterInfo
+from jupyter_promote.services.backfill_values import (
+    BackfillInvalid,
+    backfill_values,
+    find_parameter,
+)
 
 AS_OF = ParameterInfo(name="as_of", type="str", default="2026-11-01")
 SCORE = ParameterInfo(name="min_score", type="int", default=600)

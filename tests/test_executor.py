@@ -5,17 +5,18 @@ import os
 import psutil
 import pytest
 
-from jupyter_promote import service
-from jupyter_promote.core.notebook import read_notebook
-from jupyter_promote.core.pipeline import analyze_notebook
-from jupyter_promote.executor import (
+from jupyter_promote.analysis.notebook import read_notebook
+from jupyter_promote.analysis.pipeline import analyze_notebook
+from jupyter_promote.execution.kernel import (
     CellFailed,
     CellTimedOut,
     KernelDied,
     KernelNotInstalled,
     KernelSession,
 )
-from jupyter_promote.runner import PipelineRun, RunOptions, run_all
+from jupyter_promote.execution.report import RunOptions
+from jupyter_promote.execution.run import PipelineRun, run_all
+from jupyter_promote.services.check import dry_run
 from nbbuild import make_nb, write_nb
 
 
@@ -155,7 +156,7 @@ def test_dry_run_explains_hidden_state_from_a_skip_cell(tmp_path):
         ("step:clean", "clean = [r for r in raw if r > threshold]"),
     )
     path = write_nb(tmp_path / "hidden.ipynb", nb)
-    spec, report = service.dry_run(path, RunOptions())
+    spec, report = dry_run(path, RunOptions())
     assert [d.code for d in spec.errors] == ["defined-in-skip"]
     assert report.step("clean").status == "failed"
     assert "NameError: name 'threshold' is not defined" in report.error
@@ -168,7 +169,7 @@ def test_dry_run_explains_hidden_state_from_a_skip_cell(tmp_path):
 def test_dry_run_explains_a_name_no_cell_defines(tmp_path):
     nb = make_nb(("step:load", "raw = globals()['deleted_cell_var']"))
     path = write_nb(tmp_path / "hidden2.ipynb", nb)
-    spec, report = service.dry_run(path, RunOptions())
+    spec, report = dry_run(path, RunOptions())
     assert spec.ok  # invisible to static analysis
     assert "KeyError" in report.error
 
@@ -176,7 +177,7 @@ def test_dry_run_explains_a_name_no_cell_defines(tmp_path):
 def test_dry_run_name_error_for_a_deleted_cell(tmp_path):
     nb = make_nb(("step:load", "def use():\n    return lost_value\nx = use()"))
     path = write_nb(tmp_path / "hidden3.ipynb", nb)
-    _, report = service.dry_run(path, RunOptions())
+    _, report = dry_run(path, RunOptions())
     assert "no cell of the notebook defines 'lost_value': it came from hidden kernel state" in (
         report.error
     )

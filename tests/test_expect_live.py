@@ -11,9 +11,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from jupyter_promote.core.expectations import ExpectationConfig, read_expectations
-from jupyter_promote.executor import KernelSession
-from jupyter_promote.expect_api import METADATA_MIME
+from jupyter_promote.execution.kernel import KernelSession
+from jupyter_promote.expectations import ExpectationConfig, read_expectations
+from jupyter_promote.services.expect import METADATA_MIME
 from nbbuild import make_nb, write_nb
 
 DATA = (
@@ -75,7 +75,13 @@ def test_expect_checks_live_and_records_under_the_defining_step(tmp_path):
     assert "✗" in between and "2 of 5 values outside [0, 5,000,000]" in between
     assert "-12.0" in between and "7000000.0" in between
     assert f"recorded under step 'clean' in {path}" in between
-    assert "✓" in unique.splitlines()[1] or "not null" in unique
+    # one line per expectation of the shorthand: the duplicate 3 fails, no null passes
+    assert unique.splitlines() == [
+        "✗  error  loans_clean  loan_id unique    2 duplicate values: 3, 3 (expected unique)",
+        "✓  error  loans_clean  loan_id not null  0 nulls of 5",
+        "1 passed, 1 failed (1 blocking)",
+        f"recorded under step 'clean' in {path}",
+    ]
     assert "row count 5" in rows
     assert "'Z'" in grade
     suites = read_expectations(nbformat.read(path, as_version=4))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jupyter_promote.core.expectations import (
+from jupyter_promote.expectations import (
     ExpectationError,
     apply_change,
     parse_expect_line,

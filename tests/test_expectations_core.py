@@ -15,7 +15,8 @@ import nbformat
 import pytest
 from pydantic import ValidationError
 
-from jupyter_promote.core.expectations import (
+from jupyter_promote.errors import PromoteError
+from jupyter_promote.expectations import (
     BETWEEN,
     EXISTS,
     IN_SET,
@@ -40,7 +41,6 @@ from jupyter_promote.core.expectations import (
     read_expectations,
     remove_expectation,
 )
-from jupyter_promote.errors import PromoteError
 from nbbuild import make_nb
 
 
@@ -891,7 +891,7 @@ def test_missing_schema_version_reads_as_version_one():
 def test_the_module_imports_nothing_heavy():
     forbidden = ["tornado", "jupyter_server", "IPython", "prefect", "great_expectations", "pandas"]
     code = (
-        "import sys, json; import jupyter_promote.core.expectations; "
+        "import sys, json; import jupyter_promote.expectations; "
         f"print(json.dumps([m for m in {forbidden!r} if m in sys.modules]))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -364,17 +364,18 @@ async def test_unknown_job_is_404(api):
 async def test_pipelines_empty_then_unknown_names_are_404(api):
     status, body = await api("pipelines")
     assert status == 200 and body == {"pipelines": [], "prefect_error": None}
-    for route, payload in [
-        ("pipelines/nope", None),
-        ("pipelines/nope/trigger", {}),
-        ("pipelines/nope/pause", {}),
-        ("pipelines/nope/resume", {}),
-        ("pipelines/nope/rollback", {}),
-        ("pipelines/..", None),
+    for route, payload, name in [
+        ("pipelines/nope", None, "nope"),
+        ("pipelines/nope/trigger", {}, "nope"),
+        ("pipelines/nope/pause", {}, "nope"),
+        ("pipelines/nope/resume", {}, "nope"),
+        ("pipelines/nope/rollback", {}, "nope"),
+        ("pipelines/..", None, ".."),
     ]:
         status, answer = await api(route, payload)
-        assert status == 404, (route, answer)
-    assert "no pipeline 'nope'" in answer["message"] or answer["reason"]
+        assert_error(status, answer, 404, f"no pipeline {name!r} is promoted in this project")
+        assert answer["reason"] == "ReleaseNotFound", (route, answer)
+        assert answer["details"] == {"name": name}, (route, answer)
 
 
 # -- against the session's real Prefect server ------------------------------------------------
@@ -489,7 +490,7 @@ async def test_failed_promotion_job_keeps_the_error_and_status(prefect_server, a
 def test_openapi_yaml_lists_every_route_and_only_those():
     import yaml
 
-    from jupyter_promote.server.openapi import operations
+    from jupyter_promote.frontends.server.openapi import operations
 
     documented = yaml.safe_load((ROOT / "docs" / "openapi.yaml").read_text())["paths"]
     registered = {(f"/jupyter-promote/api/{t}", method) for t, method, _ in operations()}
@@ -499,14 +500,14 @@ def test_openapi_yaml_lists_every_route_and_only_those():
 
 
 def test_openapi_yaml_is_generated_from_the_models():
-    """Regenerate with: python -m jupyter_promote.server.openapi > docs/openapi.yaml"""
-    from jupyter_promote.server.openapi import render
+    """Regenerate with: python -m jupyter_promote.frontends.server.openapi > docs/openapi.yaml"""
+    from jupyter_promote.frontends.server.openapi import render
 
     assert (ROOT / "docs" / "openapi.yaml").read_text() == render()
 
 
 async def test_registered_routes_are_the_documented_ones(jp_serverapp):
-    from jupyter_promote.server.handlers import PromoteHandler
+    from jupyter_promote.frontends.server.handlers import PromoteHandler
 
     def walk(router):
         for rule in getattr(router, "rules", []):

@@ -11,8 +11,9 @@ import psutil
 import pytest
 from labserver import _kernels_in
 
-from jupyter_promote.server.jobs import JobManager, ServerStopping
-from jupyter_promote.server.work import dry_run_work
+from jupyter_promote.config import PromoteConfig
+from jupyter_promote.frontends.server.jobs import JobManager, ServerStopping
+from jupyter_promote.frontends.server.work import dry_run_work
 from nbbuild import make_nb, write_nb
 
 
@@ -36,7 +37,8 @@ def test_stopping_ends_a_running_dry_run_at_the_next_step_and_its_kernel(tmp_pat
     )
     path = Path(write_nb(tmp_path / "slow.ipynb", nb))
     jobs = JobManager(max_workers=1)
-    job = jobs.submit("dry-run", "slow.ipynb", dry_run_work(path, tmp_path / "runs", str(tmp_path)))
+    config = PromoteConfig(project_dir=str(tmp_path))
+    job = jobs.submit("dry-run", "slow.ipynb", dry_run_work(path, config, str(tmp_path)))
     wait_for(lambda: ("first", "started") in events(jobs, job.id))
     kernels = _kernels_in(tmp_path)
     assert len(kernels) == 1  # the dry run's own kernel, started in the notebook's folder

@@ -2,8 +2,8 @@
 
 import pytest
 
-from jupyter_promote.core.name_visitor import BUILTIN_NAMES, KERNEL_NAMES
-from jupyter_promote.core.names import CodeSyntaxError, analyze
+from jupyter_promote.analysis.name_visitor import BUILTIN_NAMES, KERNEL_NAMES
+from jupyter_promote.analysis.names import CodeSyntaxError, analyze
 
 
 def _summary(source):

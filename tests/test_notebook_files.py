@@ -5,9 +5,9 @@ import json
 import nbformat
 import pytest
 
-from jupyter_promote import service
-from jupyter_promote.core.notebook import read_notebook
+from jupyter_promote.analysis.notebook import read_notebook
 from jupyter_promote.errors import NotebookError, NotebookNotFound
+from jupyter_promote.services.check import check
 from nbbuild import make_nb, write_nb
 
 
@@ -96,7 +96,7 @@ def _v3_notebook():
 def test_nbformat3_is_upgraded_with_a_warning(tmp_path):
     path = tmp_path / "v3.ipynb"
     path.write_text(json.dumps(_v3_notebook()))
-    spec = service.check(path)
+    spec = check(path)
     assert spec.ok
     assert spec.order == ["load", "use"]
     assert spec.step("use").depends_on == ["load"]
@@ -148,7 +148,7 @@ def test_tags_stored_as_a_string(tmp_path):
     raw["cells"][1]["metadata"]["tags"] = "step:use"
     path = tmp_path / "stringtags.ipynb"
     path.write_text(json.dumps(raw))
-    spec = service.check(path)
+    spec = check(path)
     [problem] = [d for d in spec.diagnostics if d.code == "tags-not-list"]
     assert problem.severity == "error"
     assert problem.cell_index == 1
@@ -166,5 +166,5 @@ def test_sources_stored_as_lists_of_lines(tmp_path):
     raw["cells"][0]["source"] = ["a = 1\n", "b = 2"]
     path = tmp_path / "lines.ipynb"
     path.write_text(json.dumps(raw))
-    spec = service.check(path)
+    spec = check(path)
     assert spec.step("load").defines == ["a", "b"]

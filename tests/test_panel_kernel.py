@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from jupyter_client.manager import start_new_kernel
 
-from jupyter_promote.core.expectations import ExpectationConfig
-from jupyter_promote.panel_kernel import NOT_IN_KERNEL, check_json, check_recorded
+from jupyter_promote.expectations import ExpectationConfig
+from jupyter_promote.frontends.ipython.panel_kernel import NOT_IN_KERNEL, check_json, check_recorded
 
 BETWEEN = "expect_column_values_to_be_between"
 UNIQUE = "expect_column_values_to_be_unique"
@@ -104,7 +104,7 @@ def test_through_a_real_kernel_as_the_panel_asks(tmp_path):
         ]
     )
     expression = (
-        "__import__('jupyter_promote.panel_kernel', fromlist=['check_json'])"
+        "__import__('jupyter_promote.frontends.ipython.panel_kernel', fromlist=['check_json'])"
         f".check_json(get_ipython().user_ns, {json.dumps(request)})"
     )
     manager, client = start_new_kernel(kernel_name="python3", cwd=str(tmp_path))

@@ -2,8 +2,8 @@
 
 import pytest
 
-from jupyter_promote.core.parameters import parse_parameters
-from jupyter_promote.core.spec import Parameter
+from jupyter_promote.analysis.parameters import parse_parameters
+from jupyter_promote.analysis.spec import Parameter
 
 GENERIC_HINT = "keep only literal assignments"
 

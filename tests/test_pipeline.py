@@ -2,7 +2,7 @@
 
 import pytest
 
-from jupyter_promote.core.pipeline import analyze_notebook
+from jupyter_promote.analysis.pipeline import analyze_notebook
 from nbbuild import make_nb
 
 
@@ -202,12 +202,89 @@ def test_after_outside_a_step():
     assert only(spec, "after-outside-step").cell_index == 0
 
 
-def test_no_steps():
-    spec = spec_of(("setup", "import os"))
+def test_only_setup_cells_is_nothing_to_run_in_production():
+    spec = spec_of(("setup", "import os"), ("skip", "os.getcwd()"))
     assert only(spec, "no-steps").render() == (
-        'the notebook has no steps; tag the first code cell of each step with "step:NAME"'
+        "the notebook has no code to run in production: its code cells are all parameters,"
+        ' setup or skip cells; tag the first code cell of each step with "step:NAME"'
         " (e.g. step:load)"
     )
+    assert spec.order == [] and spec.implicit_step is None
+
+
+def test_a_notebook_without_code_cells_says_exactly_that():
+    spec = spec_of(("#md", "# Notes"), ("#md", "Nothing to run yet."))
+    assert only(spec, "no-code").message == (
+        "the notebook has no code cells: there is nothing to run"
+    )
+    assert not spec.ok and [d.code for d in spec.diagnostics] == ["no-code"]
+
+
+def test_an_untagged_notebook_runs_as_one_step_named_after_it():
+    nb = make_nb("import pandas as pd", "df = pd.DataFrame({'a': [1]})", "total = df.a.sum()")
+    spec = analyze_notebook(nb, "reports/Daily Sales.ipynb")
+    assert spec.ok, [d.render() for d in spec.diagnostics]
+    assert spec.implicit_step == "daily_sales"
+    assert [(s.name, s.cells) for s in spec.steps] == [("daily_sales", [0, 1, 2])]
+    assert spec.order == ["daily_sales"] and spec.unassigned_cells == []
+    warning = only(spec, "one-step")
+    assert warning.severity == "warning"
+    assert warning.message == (
+        "the notebook has no step tags, so it runs as one step 'daily_sales' (all its code"
+        " cells, in order)"
+    )
+    assert "per-step runs, retries and quality gates" in warning.hint
+
+
+def test_a_papermill_notebook_keeps_its_parameters_and_runs_the_rest_as_one_step():
+    spec = analyze_notebook(
+        make_nb(
+            ("parameters", "n: int = 3  # how many"),
+            ("injected-parameters", "n = 5"),
+            "values = list(range(n))",
+            ("skip", "values[:2]"),
+            "total = sum(values)",
+        ),
+        "pm.ipynb",
+    )
+    assert spec.ok, [d.render() for d in spec.diagnostics]
+    assert [p.name for p in spec.parameters] == ["n"]
+    assert spec.step("pm").cells == [2, 4]
+    assert spec.step("pm").reads == {"n": "parameters"}
+    assert spec.skipped_cells == [3]
+
+
+def test_the_one_step_hint_names_the_steps_the_headings_suggest():
+    spec = spec_of(
+        ("#md", "# Loans"),
+        ("#md", "## 1. Load the data"),
+        "raw = [1, 2, 3]",
+        ("#md", "## 2. Clean"),
+        "clean = [r for r in raw if r > 1]",
+    )
+    assert [(s.cell_index, s.tag, s.heading) for s in spec.suggested_steps] == [
+        (2, "step:load", "1. Load the data"),
+        (4, "step:clean", "2. Clean"),
+    ]
+    assert "its headings suggest 2 steps (load, clean)" in only(spec, "one-step").hint
+
+
+def test_an_empty_kale_block_tag_continues_the_step_as_kale_reads_it():
+    spec = spec_of(("block:load", "a = 1"), ("block:", "b = a + 1"), ("block:clean", "c = b"))
+    assert spec.ok, [d.render() for d in spec.diagnostics]
+    assert spec.step("load").cells == [0, 1]
+    assert spec.step("clean").depends_on == ["load"]
+
+
+def test_a_kale_prev_tag_on_a_skip_cell_is_ignored_with_a_warning_naming_it():
+    spec = spec_of(("block:load", "a = 1"), ("skip prev:load", "print(a)"), ("block:b", "b = a"))
+    assert spec.ok, [d.render() for d in spec.diagnostics]
+    warning = only(spec, "ignored-after")
+    assert (warning.severity, warning.cell_index) == ("warning", 1)
+    assert warning.message == (
+        "the skip cell has prev:load, which is ignored: a skip cell never runs in production"
+    )
+    assert spec.step("b").after == [] and spec.step("load").after == []
 
 
 def test_reopened_step_independent_of_the_steps_between_is_merged():
@@ -300,7 +377,7 @@ def test_injected_parameters_cell_is_ignored_with_a_warning():
 
 
 def _with_expectations(nb, step, *lines):
-    from jupyter_promote.core.expectations import add_expectations, parse_expect_line
+    from jupyter_promote.expectations import add_expectations, parse_expect_line
 
     for line in lines:
         variable, configs = parse_expect_line(line)
@@ -321,7 +398,7 @@ def test_check_lists_expectations_per_step():
         ("load", "df", 1, "rows >= 1", "warn"),
     ]
     assert spec.ok
-    from jupyter_promote.core.render import render_spec
+    from jupyter_promote.analysis.render import render_spec
 
     assert "       expects: df: amount between 0 and 10 (error)" in render_spec(spec)
 

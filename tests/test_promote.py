@@ -349,10 +349,11 @@ def test_server_lost_before_the_deployment_step(tmp_path, monkeypatch):
     promoting again once the server is back finishes the job."""
     from conftest import free_port
 
-    from jupyter_promote import promote as service
-    from jupyter_promote import stack
     from jupyter_promote.config import PromoteConfig
-    from jupyter_promote.core import release, release_writer
+    from jupyter_promote.orchestration import stack
+    from jupyter_promote.release import store as release
+    from jupyter_promote.release import writer as release_writer
+    from jupyter_promote.services import promote as service
 
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     config = PromoteConfig(project_dir=str(tmp_path), server_port=free_port(), startup_timeout=180)
@@ -386,7 +387,7 @@ def test_server_lost_before_the_deployment_step(tmp_path, monkeypatch):
 
         config.server_port = free_port()
         stack.up(config, worker=False)  # same database: the old deployment is still there
-        from jupyter_promote import deploy
+        from jupyter_promote.orchestration import deploy
 
         assert "PREFECT_API_URL" not in os.environ  # promotion does not leave it behind
         with deploy.using(stack.prefect_env(config)["PREFECT_API_URL"]):

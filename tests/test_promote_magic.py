@@ -11,8 +11,8 @@ import pytest
 from runcli import ROOT
 
 from jupyter_promote.config import load_config
-from jupyter_promote.executor import KernelSession
-from jupyter_promote.promote_form import promotion_form
+from jupyter_promote.execution.kernel import KernelSession
+from jupyter_promote.frontends.ipython.promote_form import promotion_form
 from nbbuild import make_nb
 
 LOANS = ROOT / "example_notebooks" / "loans.ipynb"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import nbformat
 
-from jupyter_promote.core.promotion import PromotionSettings
-from jupyter_promote.core.promotion_metadata import write_promotion
-from jupyter_promote.promote_settings import settings_for
+from jupyter_promote.release.form import write_promotion
+from jupyter_promote.release.settings import PromotionSettings
+from jupyter_promote.services.promote import settings_for
 from nbbuild import make_nb, write_nb
 
 
@@ -36,7 +36,7 @@ def test_a_new_cron_replaces_a_remembered_interval_and_back(tmp_path):
 
 def test_form_defaults_come_from_the_last_promotion_else_start_values(tmp_path):
     from jupyter_promote.config import PromoteConfig
-    from jupyter_promote.promote_settings import form_defaults
+    from jupyter_promote.services.promote import form_defaults
 
     config = PromoteConfig(project_dir=str(tmp_path), work_pool="risk-pool")
     fresh = write_nb(tmp_path / "Loan Book.ipynb", make_nb(("step:one", "x = 1")))

@@ -6,15 +6,15 @@ from zoneinfo import ZoneInfo
 import nbformat
 import pytest
 
-from jupyter_promote.core.expectations import MetadataError, NewerMetadataError
-from jupyter_promote.core.promotion import PromotionInvalid, PromotionSettings, validate_settings
-from jupyter_promote.core.promotion_metadata import read_promotion, write_promotion
-from jupyter_promote.core.schedule import (
+from jupyter_promote.expectations import MetadataError, NewerMetadataError
+from jupyter_promote.release.form import read_promotion, write_promotion
+from jupyter_promote.release.schedule import (
     cron_problem,
     describe_schedule,
     next_runs,
     sla_deadline_text,
 )
+from jupyter_promote.release.settings import PromotionInvalid, PromotionSettings, validate_settings
 from nbbuild import make_nb
 
 NY = ZoneInfo("America/New_York")

@@ -6,7 +6,7 @@ import ast
 
 import pytest
 
-from jupyter_promote.core import pyast
+from jupyter_promote.util import pyast
 
 
 def test_parses_modules_and_expressions():

@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jupyter_promote import quality
-from jupyter_promote.core.expectations import ExpectationConfig, parse_expect_line
 from jupyter_promote.errors import PromoteError
-from jupyter_promote.quality import (
+from jupyter_promote.expectations import ExpectationConfig, parse_expect_line
+from jupyter_promote.expectations import gx as quality
+from jupyter_promote.expectations.gx import (
     CheckResult,
     InvalidExpectation,
     NotADataFrame,
@@ -43,7 +43,7 @@ def expect(line: str) -> list[ExpectationConfig]:
 # -- without GX --------------------------------------------------------------------------------
 def test_importing_the_module_imports_neither_gx_nor_pandas():
     code = (
-        "import sys, jupyter_promote.quality; "
+        "import sys, jupyter_promote.expectations.gx; "
         "print('great_expectations' in sys.modules, 'pandas' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -244,8 +244,8 @@ def test_suggested_shorthand_reads_back_as_the_same_expectation():
 )
 def test_suggested_bounds_round_outward(low, high, integer, bounds):
     span = high - low
-    got = (quality._round_out(low, span, integer, down=True),
-           quality._round_out(high, span, integer, down=False))  # fmt: skip
+    got = (quality.round_out(low, span, integer, down=True),
+           quality.round_out(high, span, integer, down=False))  # fmt: skip
     assert got == bounds
     assert got[0] <= low and got[1] >= high
 

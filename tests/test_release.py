@@ -27,11 +27,13 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from jupyter_promote.core.expectations import add_expectations, parse_expect_line
-from jupyter_promote.core.notebook import read_notebook
-from jupyter_promote.core.pipeline import analyze_notebook
-from jupyter_promote.core.promotion import PromotionSettings
-from jupyter_promote.core.release import (
+from jupyter_promote.analysis.notebook import read_notebook
+from jupyter_promote.analysis.pipeline import analyze_notebook
+from jupyter_promote.errors import PromoteError
+from jupyter_promote.expectations import add_expectations, parse_expect_line
+from jupyter_promote.release.runbook import render_runbook, runbook_summary
+from jupyter_promote.release.settings import PromotionSettings
+from jupyter_promote.release.store import (
     ReleaseBusy,
     ReleaseNotFound,
     current_release,
@@ -40,10 +42,8 @@ from jupyter_promote.core.release import (
     read_release,
     set_current,
 )
-from jupyter_promote.core.release_content import release_version
-from jupyter_promote.core.release_writer import mark_deployed, write_release
-from jupyter_promote.core.runbook import render_runbook, runbook_summary
-from jupyter_promote.errors import PromoteError
+from jupyter_promote.release.version import release_version
+from jupyter_promote.release.writer import mark_deployed, write_release
 from nbbuild import make_nb
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -435,7 +435,7 @@ def test_pipeline_lock_contention_raises_release_busy(tmp_path):
 
 def test_pipeline_lock_holds_across_processes(tmp_path):
     code = (
-        "import sys; from jupyter_promote.core.release import pipeline_lock, ReleaseBusy\n"
+        "import sys; from jupyter_promote.release.store import pipeline_lock, ReleaseBusy\n"
         "try:\n"
         "    with pipeline_lock(sys.argv[1], 'small', timeout=0.2): print('got it')\n"
         "except ReleaseBusy as exc: print(exc)\n"
@@ -512,8 +512,8 @@ def test_release_not_found_lists_known_versions(tmp_path):
 def test_release_and_runbook_import_nothing_heavy():
     forbidden = ["tornado", "jupyter_server", "IPython", "prefect", "great_expectations"]
     code = (
-        "import sys, json; import jupyter_promote.core.release_writer, "
-        "jupyter_promote.core.runbook; "
+        "import sys, json; import jupyter_promote.release.writer, "
+        "jupyter_promote.release.runbook; "
         f"print(json.dumps([m for m in {forbidden!r} if m in sys.modules]))"
     )
     out = subprocess.run(

@@ -265,8 +265,8 @@ def test_ctrl_c_shuts_the_kernel_down_and_marks_the_run(prefect_server, tmp_path
 def test_server_lost_mid_run_fails_clearly_and_never_hangs(tmp_path, monkeypatch):
     from conftest import free_port
 
-    from jupyter_promote import stack
     from jupyter_promote.config import PromoteConfig
+    from jupyter_promote.orchestration import stack
 
     nb = make_nb(
         ("step:a", "import time\nprint('a', flush=True)"),
@@ -308,7 +308,7 @@ GATED = (
 
 
 def gated_notebook(tmp_path, name, *lines):
-    from jupyter_promote.core.expectations import add_expectations, parse_expect_line
+    from jupyter_promote.expectations import add_expectations, parse_expect_line
 
     nb = make_nb(*GATED)
     for line in lines:

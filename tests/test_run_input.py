@@ -2,8 +2,8 @@
 
 import pytest
 
-from jupyter_promote.core.pipeline import analyze_notebook
-from jupyter_promote.core.run_input import (
+from jupyter_promote.analysis.pipeline import analyze_notebook
+from jupyter_promote.execution.inputs import (
     ParameterInputError,
     coerce_parameters,
     injected_source,

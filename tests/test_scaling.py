@@ -77,7 +77,7 @@ def test_storage_source_uploads_the_release_and_pulls_it(prefect_server, tmp_pat
     import fsspec
 
     from jupyter_promote.config import PromoteConfig
-    from jupyter_promote.promote import promote as promote_notebook
+    from jupyter_promote.services.promote import promote as promote_notebook
 
     path = project(tmp_path, "stored")
     for key, value in prefect_server.env.items():

@@ -3,7 +3,7 @@
 import nbformat
 import pytest
 
-from jupyter_promote.core.secrets import SecretsFound, scan_notebook, scan_source, secrets_error
+from jupyter_promote.release.secrets import SecretsFound, scan_notebook, scan_source, secrets_error
 from nbbuild import make_nb
 
 # Fake credentials in the formats real ones have; none of them works anywhere.
@@ -145,6 +145,23 @@ def test_markdown_and_list_sources():
         ]
     }
     assert [(f.cell_index, f.line) for f in scan_notebook(nb)] == [(1, 2)]
+
+
+def test_a_cell_that_reads_as_an_ini_file_is_scanned_as_python():
+    # `[1]` then `name = value` lines parse as INI, which detect-secrets' file scan tries first:
+    # the comment would be dropped and `os.environ[` reported as a password.
+    source = f'[1]\n# aws_key = "{AWS_KEY_ID}"\nsecret_key = os.environ["A"]'
+    assert [(f.line, f.kind) for f in scan_source(source)] == [(2, "AWS Access Key")]
+
+
+def test_the_same_secret_on_two_lines_is_reported_twice():
+    source = f'a = "{AWS_KEY_ID}"\nb = "{AWS_KEY_ID}"'
+    assert [f.line for f in scan_source(source)] == [1, 2]
+
+
+def test_non_ascii_text_does_not_hide_a_secret():
+    source = f'café = "naïve ✓"\naws_key = "{AWS_KEY_ID}"'
+    assert [(f.line, f.kind) for f in scan_source(source)] == [(2, "AWS Access Key")]
 
 
 def test_secrets_error_names_each_finding_and_the_fix():

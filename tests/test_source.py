@@ -5,8 +5,8 @@ import ast
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
-from jupyter_promote.core import names
-from jupyter_promote.core.source import to_python
+from jupyter_promote.analysis import names
+from jupyter_promote.analysis.source import to_python
 
 
 def _lines(text):

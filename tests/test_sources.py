@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from jupyter_promote.core.sources import ReleaseSource, SourceInvalid, deployment_source
+from jupyter_promote.release.sources import ReleaseSource, SourceInvalid, deployment_source
 
 WHERE = {
     "release_dir": "/srv/project/pipelines/loans/0123456789ab",

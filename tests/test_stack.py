@@ -21,9 +21,9 @@ import httpx
 import psutil
 import pytest
 
-from jupyter_promote import stack, stack_processes
 from jupyter_promote.config import load_config
 from jupyter_promote.errors import NoPrefectServer, StackError
+from jupyter_promote.orchestration import stack, stack_processes
 
 pytestmark = pytest.mark.prefect
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from jupyter_promote.core.tags import Role, did_you_mean, parse_cell_tags, suggest_name
+from jupyter_promote.analysis.tags import Role, parse_cell_tags, suggest_name
+from jupyter_promote.util.spelling import did_you_mean
 
 
 def _codes(result):
@@ -182,7 +183,14 @@ def test_a_near_miss_next_to_a_real_step_tag_is_still_reported():
 # -- bad step names ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("tag", ["step:", "step:   ", "block:"])
+def test_an_empty_kale_block_tag_is_no_tag_as_kale_reads_it():
+    """Kale's own UI leaves ``block:`` tags behind; Kale treats them as if absent."""
+    result = parse_cell_tags(["block:"], 1)
+    assert (result.role, result.step, result.diagnostics) == (Role.PLAIN, None, [])
+    assert parse_cell_tags(["block:", "skip"], 1).role is Role.SKIP  # no conflict either
+
+
+@pytest.mark.parametrize("tag", ["step:", "step:   "])
 def test_empty_step_name(tag):
     result = parse_cell_tags([tag], 1)
     assert (result.role, result.step) == (Role.PLAIN, None)

@@ -17,7 +17,8 @@ export const CommandIds = {
   markSetup: 'jupyter-promote:mark-setup',
   markParameters: 'jupyter-promote:mark-parameters',
   openPanel: 'jupyter-promote:open-panel',
-  check: 'jupyter-promote:check'
+  check: 'jupyter-promote:check',
+  tagStepsFromHeadings: 'jupyter-promote:tag-steps-from-headings'
 } as const;
 
 function tagsOf(cell: Cell): string[] {
@@ -39,20 +40,25 @@ export function registerTagCommands(
   palette: ICommandPalette | null
 ): void {
   const { commands } = app;
-  // From the context menu: the cell right-clicked (made active); otherwise the active cell.
-  const activeCell = (): Cell | null => {
+  // From the context menu: the cell right-clicked; otherwise the active cell. Only running a
+  // command makes it the active cell: isEnabled/isToggled, evaluated whenever the toolbar or a
+  // menu refreshes, only read.
+  const activeCell = (select = true): Cell | null => {
     const notebook = tracker.currentWidget?.content;
     if (!notebook) {
       return null;
     }
     const hit = app.contextMenuHitTest(node => node.classList.contains('jp-Cell'));
     const index = hit ? notebook.widgets.findIndex(c => c.node === hit) : -1;
-    if (index >= 0 && index !== notebook.activeCellIndex) {
+    if (index < 0) {
+      return notebook.activeCell;
+    }
+    if (select && index !== notebook.activeCellIndex) {
       notebook.activeCellIndex = index;
     }
-    return notebook.activeCell;
+    return notebook.widgets[index];
   };
-  const isCode = () => activeCell()?.model.type === 'code';
+  const isCode = () => activeCell(false)?.model.type === 'code';
   const allTags = (): string[][] =>
     (tracker.currentWidget?.content.widgets ?? []).map(c => tagsOf(c));
 
@@ -112,7 +118,7 @@ export function registerTagCommands(
       caption,
       isEnabled: isCode,
       isToggled: () => {
-        const cell = activeCell();
+        const cell = activeCell(false);
         return cell ? parseTags(tagsOf(cell)).role === role : false;
       },
       execute: () => {

@@ -7,7 +7,7 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { IStateDB } from '@jupyterlab/statedb';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
@@ -66,6 +66,18 @@ const panelPlugin: JupyterFrontEndPlugin<IExpectationResults> = {
       isEnabled: () => model.notebook !== null,
       execute: () => model.check()
     });
+    app.commands.addCommand(CommandIds.tagStepsFromHeadings, {
+      label: 'Tag steps from headings',
+      caption: 'Add the step:NAME tags the markdown headings suggest (one Undo reverts them)',
+      isEnabled: () => model.notebook !== null && model.suggestedSteps.length > 0,
+      execute: () => {
+        const report = model.tagStepsFromHeadings();
+        if (report) {
+          const notify = report.skipped.length ? Notification.warning : Notification.success;
+          notify(report.message, { autoClose: 6000 });
+        }
+      }
+    });
 
     tracker.currentChanged.connect((_, current) => model.setNotebook(current));
     model.setNotebook(tracker.currentWidget);
@@ -106,7 +118,9 @@ const rendererPlugin: JupyterFrontEndPlugin<void> = {
     results: IExpectationResults | null
   ) => {
     const api = new PromoteApi();
-    rendermime.addFactory(expectationsRendererFactory(payload => applyOutput(api, tracker, payload, results)));
+    rendermime.addFactory(
+      expectationsRendererFactory((payload, output) => applyOutput(api, tracker, payload, results, output))
+    );
     markNotebookKernels(tracker);
   }
 };

@@ -8,7 +8,7 @@ import type { ISessionContext } from '@jupyterlab/apputils';
 import type { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import type { Kernel } from '@jupyterlab/services';
 
-/** The variable `jupyter_promote.expect_api.LAB_MARKER` looks for. */
+/** The variable `jupyter_promote.services.expect.LAB_MARKER` looks for. */
 export const LAB_MARKER = '__jupyter_promote_lab__';
 export const MARKER_CODE = `${LAB_MARKER} = True`;
 

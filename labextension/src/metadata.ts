@@ -1,6 +1,7 @@
 /**
  * The notebook's `jupyter_promote` metadata as the panel uses it: expectations grouped for
- * display, and the change a `%expect` output asks for turned into an `expectations/apply` call.
+ * display, the change a `%expect` output asks for turned into an `expectations/apply` call, and
+ * the one way the panel writes the namespace into the open notebook (only when it differs).
  */
 import {
   IApplyRequest,
@@ -12,6 +13,13 @@ import {
 } from './types';
 
 export const METADATA_KEY = 'jupyter_promote';
+export const SCHEMA_VERSION = 1;
+
+/** What holds notebook metadata: the open `NotebookModel` or its shared model. */
+export interface IMetadataHolder {
+  getMetadata(key: string): unknown;
+  setMetadata(key: string, value: unknown): void;
+}
 
 export interface IVariableGroup {
   step: string;
@@ -67,6 +75,42 @@ function sortKeys(value: unknown): unknown {
   return value;
 }
 
+/** The notebook's `jupyter_promote` namespace ({} when it has none or it is not an object). */
+export function promoteMetadata(holder: IMetadataHolder): IPromoteMetadata {
+  const value = holder.getMetadata(METADATA_KEY);
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as IPromoteMetadata) : {};
+}
+
+/**
+ * Set the notebook's `jupyter_promote` namespace, only when `value` differs from what it holds
+ * (key order aside): an equal value is no change, so it neither dirties the notebook nor adds
+ * an undo step. Returns whether the model changed.
+ */
+export function setPromoteMetadata(holder: IMetadataHolder, value: IPromoteMetadata): boolean {
+  if (sameJson(holder.getMetadata(METADATA_KEY) ?? null, value)) {
+    return false;
+  }
+  holder.setMetadata(METADATA_KEY, value);
+  return true;
+}
+
+/**
+ * The namespace with `promotion` set to `settings`, every other key kept, and `schema_version`
+ * added only when the namespace had none.
+ */
+export function withPromotion(namespace: IPromoteMetadata, settings: Record<string, unknown>): IPromoteMetadata {
+  const version = 'schema_version' in namespace ? {} : { schema_version: SCHEMA_VERSION };
+  return { ...version, ...namespace, promotion: settings };
+}
+
+/**
+ * Keep a promotion's settings in the open notebook (`jupyter_promote.promotion`), so the user's
+ * next save writes them; returns whether the model changed (false when it already had them).
+ */
+export function rememberPromotion(holder: IMetadataHolder, settings: Record<string, unknown>): boolean {
+  return setPromoteMetadata(holder, withPromotion(promoteMetadata(holder), settings));
+}
+
 /** True when the metadata already holds every expectation (type, kwargs, severity) given. */
 export function alreadyApplied(
   metadata: IPromoteMetadata | undefined,
@@ -84,6 +128,32 @@ export function alreadyApplied(
         (got.severity ?? 'critical') === (want.severity ?? 'critical')
     )
   );
+}
+
+/** The parts of a notebook cell model {@link isLiveOutput} reads (JupyterLab's `ICodeCellModel`). */
+export interface IOutputCell {
+  type: string;
+  executionState?: string;
+  outputs?: { length: number; get(index: number): unknown };
+}
+
+/**
+ * True when a `%expect` output just came from the kernel; false when it is a saved output drawn
+ * again (opening the notebook, scrolling a windowed notebook, trusting it), which must not change
+ * the model. Live: the code cell holding `output` (the very output model the renderer got) is
+ * running. An output no cell of the notebook holds (a console on the notebook's kernel) counts
+ * as live while the kernel is busy.
+ */
+export function isLiveOutput(cells: Iterable<IOutputCell>, output: unknown, kernelBusy: boolean): boolean {
+  for (const cell of cells) {
+    const outputs = cell.type === 'code' ? cell.outputs : undefined;
+    for (let i = 0; outputs && i < outputs.length; i++) {
+      if (outputs.get(i) === output) {
+        return cell.executionState === 'running';
+      }
+    }
+  }
+  return kernelBusy;
 }
 
 /** The `expectations/apply` body that brings a `%expect` output's change into the open model. */

@@ -10,10 +10,17 @@ import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 
 import { PromoteApi } from './api';
-import { applyFromOutput, matchesNotebook, METADATA_KEY, removalFromOutput } from './metadata';
+import {
+  applyFromOutput,
+  isLiveOutput,
+  matchesNotebook,
+  promoteMetadata,
+  removalFromOutput,
+  setPromoteMetadata
+} from './metadata';
 import { IExpectationResults } from './tokens';
 import { serially } from './util';
-import { EXPECTATIONS_MIME, IExpectationsOutput, IPromoteMetadata } from './types';
+import { EXPECTATIONS_MIME, IExpectationsOutput } from './types';
 
 export const NOTE_CLASS = 'jp-Promote-expectationsNote';
 
@@ -27,13 +34,15 @@ function findNotebook(tracker: INotebookTracker, path: string): NotebookPanel | 
 
 /**
  * Apply a `%expect` output's change to the open notebook, and hand its results to the panel as
- * last results; returns what happened, in words.
+ * last results; returns what happened, in words. `output` is the output model being rendered:
+ * only an output its running cell just received changes anything.
  */
 export async function applyOutput(
   api: PromoteApi,
   tracker: INotebookTracker,
   payload: IExpectationsOutput,
-  results: IExpectationResults | null = null
+  results: IExpectationResults | null = null,
+  output: unknown = null
 ): Promise<string> {
   const panel = findNotebook(tracker, payload.notebook ?? '');
   const model = panel?.model;
@@ -47,9 +56,12 @@ export async function applyOutput(
     return 'saved to the notebook file';
   }
   const removal = payload.op === 'remove';
-  // Outputs arrive while the kernel is busy running the %expect cell; an output re-rendered
-  // when a saved notebook is opened is old news (the file already has it, or it was removed).
-  if (panel.sessionContext.session?.kernel?.status !== 'busy') {
+  // A live output arrives while its cell runs. An output drawn again from the saved notebook
+  // (on open, while scrolling, on trust) is old news: the file already has it, or the user has
+  // changed it since; applying it would mark the notebook unsaved, or undo that change. The
+  // kernel being busy is no sign: it is busy at start and while marker.ts runs its silent code.
+  const busy = panel.sessionContext.session?.kernel?.status === 'busy';
+  if (!isLiveOutput(model.cells, output, busy)) {
     return removal ? 'removal shown earlier' : `recorded under step "${payload.step}"`;
   }
   if (!removal && Array.isArray(payload.results)) {
@@ -58,13 +70,13 @@ export async function applyOutput(
   // One change at a time: each reads the metadata the previous one wrote (run-all renders
   // several %expect outputs within milliseconds).
   return serially(async () => {
-    const metadata = model.getMetadata(METADATA_KEY) as IPromoteMetadata | undefined;
+    const metadata = promoteMetadata(model);
     const body = removal ? removalFromOutput(metadata, payload) : applyFromOutput(metadata, payload);
     if (!body) {
       return `recorded under step "${payload.step}"`;
     }
     const answer = await api.applyExpectations(body);
-    model.setMetadata(METADATA_KEY, answer.metadata);
+    setPromoteMetadata(model, answer.metadata);
     if (removal) {
       const left = answer.metadata.expectations?.[body.step]?.[body.variable]?.expectations ?? [];
       return `removed from step "${body.step}" of the open notebook (${left.length} left): save it to keep the change`;
@@ -82,7 +94,7 @@ export async function applyOutput(
 class ExpectationsRenderer extends Widget implements IRenderMime.IRenderer {
   constructor(
     private readonly _options: IRenderMime.IRendererOptions,
-    private readonly _apply: (payload: IExpectationsOutput) => Promise<string>
+    private readonly _apply: (payload: IExpectationsOutput, output: IRenderMime.IMimeModel) => Promise<string>
   ) {
     super();
     this.addClass('jp-Promote-expectationsOutput');
@@ -112,7 +124,7 @@ class ExpectationsRenderer extends Widget implements IRenderMime.IRenderer {
     note.dataset.jpPromoteVariable = payload?.variable ?? '';
     this.node.appendChild(note);
     try {
-      note.textContent = `${payload.variable}: ${await this._apply(payload)}`;
+      note.textContent = `${payload.variable}: ${await this._apply(payload, model)}`;
       note.dataset.jpPromoteApplied = 'true';
     } catch (err) {
       const fix =
@@ -125,7 +137,7 @@ class ExpectationsRenderer extends Widget implements IRenderMime.IRenderer {
 
 /** A rendermime factory ranked before HTML, so this output's change is applied. */
 export function expectationsRendererFactory(
-  apply: (payload: IExpectationsOutput) => Promise<string>
+  apply: (payload: IExpectationsOutput, output: IRenderMime.IMimeModel) => Promise<string>
 ): IRenderMime.IRendererFactory {
   return {
     safe: true,

@@ -9,9 +9,11 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { ApiError, PromoteApi } from './api';
 import { refreshBadges } from './badgeview';
-import { METADATA_KEY } from './metadata';
+import { promoteMetadata, setPromoteMetadata } from './metadata';
+import { checkPayload } from './payload';
 import { ILastResult, LastResults, mergeResults, ResultSource } from './results';
-import { ICheckResultRow, IPipelineSpec, IPromoteMetadata, IStatus } from './types';
+import { ITagReport, tagStepsFromHeadings } from './steps';
+import { ICheckResultRow, IPipelineSpec, IPromoteMetadata, ISuggestedStep, IStatus } from './types';
 import { debounce, errorText, timings } from './util';
 
 export const CHECK_DEBOUNCE_MS = 500;
@@ -47,6 +49,8 @@ export class PromoteModel {
   user: IUserSettings = { prefectUiUrl: '', workPool: '', timezone: '' };
   /** `performance.now()` when the last check answer arrived; the graph view reads it once. */
   checkReceivedAt: number | null = null;
+  /** What the last "Tag steps from headings" did in the current notebook. */
+  tagReport: ITagReport | null = null;
 
   constructor(api: PromoteApi, store: IResultStore | null = null) {
     this.api = api;
@@ -76,6 +80,7 @@ export class PromoteModel {
     this.spec = null;
     this.checkError = null;
     this.checkReceivedAt = null;
+    this.tagReport = null;
     this.emit();
     if (!panel) {
       return;
@@ -95,7 +100,10 @@ export class PromoteModel {
     panel.disposed.connect(() => this.notebook === panel && this.setNotebook(null));
   }
 
-  /** POST check with the open model's JSON so unsaved edits count. */
+  /**
+   * POST check with the open model's JSON so unsaved edits count (read from the shared model,
+   * without outputs: see payload.ts). Never writes to the model.
+   */
   async check(): Promise<void> {
     const panel = this.notebook;
     if (!panel?.model) {
@@ -105,7 +113,7 @@ export class PromoteModel {
     this.emit();
     const sent = performance.now();
     try {
-      const spec = await this.api.check(panel.context.path, panel.model.toJSON());
+      const spec = await this.api.check(panel.context.path, checkPayload(panel.model.sharedModel));
       if (panel !== this.notebook) {
         return;
       }
@@ -135,11 +143,35 @@ export class PromoteModel {
 
   /** The open model's `jupyter_promote` metadata. */
   metadata(): IPromoteMetadata {
-    return (this.notebook?.model?.getMetadata(METADATA_KEY) as IPromoteMetadata) ?? {};
+    const model = this.notebook?.model;
+    return model ? promoteMetadata(model) : {};
   }
 
+  /** Set the open model's `jupyter_promote` metadata (no change when equal). */
   setMetadata(metadata: IPromoteMetadata): void {
-    this.notebook?.model?.setMetadata(METADATA_KEY, metadata);
+    const model = this.notebook?.model;
+    if (model) {
+      setPromoteMetadata(model, metadata);
+    }
+  }
+
+  /** Steps the headings suggest, from the last check ([] when the server sends none). */
+  get suggestedSteps(): readonly ISuggestedStep[] {
+    return this.spec?.suggested_steps ?? [];
+  }
+
+  /**
+   * Add the suggested step tags to their cells in one undoable change; the report stays for the
+   * panel until another notebook is followed. Null when no notebook is open.
+   */
+  tagStepsFromHeadings(): ITagReport | null {
+    const shared = this.notebook?.model?.sharedModel;
+    if (!shared) {
+      return null;
+    }
+    this.tagReport = tagStepsFromHeadings(shared, this.suggestedSteps);
+    this.emit();
+    return this.tagReport;
   }
 
   /** Last result of each expectation of the notebook at `path` (server-relative). */

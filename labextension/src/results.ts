@@ -85,7 +85,7 @@ export function checkRequest(entries: readonly IExpectationEntry[]): string {
 export function checkExpression(entries: readonly IExpectationEntry[]): string {
   const literal = JSON.stringify(checkRequest(entries));
   return (
-    "__import__('jupyter_promote.panel_kernel', fromlist=['check_json'])" +
+    "__import__('jupyter_promote.frontends.ipython.panel_kernel', fromlist=['check_json'])" +
     `.check_json(get_ipython().user_ns, ${literal})`
   );
 }

@@ -72,6 +72,25 @@ export interface IPipelineSpec {
   unassigned_cells: number[];
   expectations: IExpectationEntry[];
   diagnostics: IDiagnostic[];
+  /**
+   * Steps the markdown headings suggest, non-empty only when the notebook has no step tag yet
+   * (it then runs as one step). Absent from older servers: read it as [].
+   */
+  suggested_steps?: ISuggestedStep[];
+}
+
+/** One step a markdown heading suggests (`PipelineSpec.suggested_steps`). */
+export interface ISuggestedStep {
+  /** 0-based index of the code cell that should get the tag. */
+  cell_index: number;
+  /** nbformat id of that cell, to make sure it is still the same cell; null when unknown. */
+  cell_id: string | null;
+  /** The step name, e.g. "load". */
+  name: string;
+  /** The markdown heading it comes from, e.g. "Load the data". */
+  heading: string;
+  /** The tag to add to the cell, e.g. "step:load". */
+  tag: string;
 }
 
 /** One Great Expectations 1.x expectation, in GX's suite-JSON shape. */
@@ -184,6 +203,12 @@ export interface IPromoteResult {
   next_runs: string[];
   ui_url: string;
   dry_run: string;
+  /**
+   * The PromotionSettings JSON to keep as the notebook's `metadata.jupyter_promote.promotion`,
+   * when the request said `remember_in_file: false`: the panel sets it into the open notebook.
+   * Null when there is nothing to keep (or the server wrote the file itself).
+   */
+  remember?: Record<string, unknown> | null;
 }
 
 /**
@@ -230,6 +255,11 @@ export interface IJobRequest {
   path: string;
   settings?: IPromotionSettings;
   dry_run?: boolean;
+  /**
+   * For promote: true (the server's default) writes the settings into the notebook file;
+   * false leaves the file alone and answers them as `PromoteResult.remember` for the open model.
+   */
+  remember_in_file?: boolean;
 }
 
 export interface ILastRun {

@@ -1,3 +1,4 @@
+import { YNotebook } from '@jupyter/ydoc';
 import { ICheckResultRow, IPipelineSpec } from '../src/types';
 
 /** A small spec as `check` answers it: load -> clean -> report, plus an explicit after: edge. */
@@ -62,4 +63,52 @@ export function resultRow(expectation: string, success: boolean, extra: Partial<
     error: null,
     ...extra
   };
+}
+
+/**
+ * A notebook as JupyterLab 4.6 holds it open: a real `YNotebook` (the shared model whose `dirty`
+ * flag is the tab's unsaved dot), per-cell undo as JupyterLab's default, freshly loaded: clean,
+ * no undo history. `updates()` counts the Yjs transactions made since.
+ */
+export function openNotebook(cells: Record<string, unknown>[], metadata: Record<string, unknown> = {}) {
+  const notebook = quietly(() =>
+    YNotebook.create({
+      disableDocumentWideUndoRedo: true,
+      data: { cells: cells as never, metadata: metadata as never, nbformat: 4, nbformat_minor: 5 }
+    })
+  );
+  notebook.clearUndoHistory();
+  let count = 0;
+  notebook.ydoc.on('update', () => count++);
+  return { notebook, updates: () => count };
+}
+
+export const codeCell = (id: string, source: string, tags?: string[], outputs: unknown[] = []) => ({
+  cell_type: 'code',
+  id,
+  source,
+  metadata: tags ? { tags } : {},
+  outputs,
+  execution_count: outputs.length ? 1 : null
+});
+
+export const markdownCell = (id: string, source: string) => ({ cell_type: 'markdown', id, source, metadata: {} });
+
+/**
+ * Run `f` without the warnings yjs 13.6 logs while @jupyter/ydoc 4.2 builds cells ("Invalid
+ * access: Add Yjs type to a document before reading data", "[yjs#509] Not same Y.Doc"): they
+ * come from the library's cell construction and say nothing about the code tested.
+ */
+function quietly<T>(f: () => T): T {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!args.some(a => typeof a === 'string' && /Invalid access: Add Yjs type|yjs#509/.test(a))) {
+      warn(...args);
+    }
+  };
+  try {
+    return f();
+  } finally {
+    console.warn = warn;
+  }
 }

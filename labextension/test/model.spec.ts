@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PromoteApi } from '../src/api';
 import { IResultStore, PromoteModel, resultsKey } from '../src/model';
 import { LastResults } from '../src/results';
-import { resultRow as row } from './fixtures';
+import { codeCell, markdownCell, openNotebook, resultRow as row, sampleSpec } from './fixtures';
 
 /** JupyterLab's state database, kept in memory (it stores JSON, so values are copied). */
 class MemoryStore implements IResultStore {
@@ -69,5 +69,65 @@ describe('last results outlive the page', () => {
     const model = new PromoteModel(api, store);
     await model.restoreResults('b.ipynb');
     expect(model.results('b.ipynb')).toEqual({});
+  });
+});
+
+describe('the panel and the open notebook', () => {
+  const outputs = [{ output_type: 'stream', name: 'stdout', text: 'big\n'.repeat(1000) }];
+  const open = () => {
+    const { notebook, updates } = openNotebook([
+      markdownCell('m0', '# Load the data'),
+      codeCell('c1', 'df = load()', [], outputs),
+      markdownCell('m2', '# Clean it'),
+      codeCell('c3', 'df = clean(df)')
+    ]);
+    const sent: unknown[] = [];
+    const fakeApi = {
+      check: async (path: string, nb: unknown) => {
+        sent.push({ path, nb });
+        return { ...sampleSpec(), steps: [], suggested_steps: suggestions };
+      }
+    } as unknown as PromoteApi;
+    const model = new PromoteModel(fakeApi);
+    // a NotebookPanel as the model reads it: the path and the model's shared model
+    model.notebook = { context: { path: 'a.ipynb' }, model: { sharedModel: notebook } } as never;
+    return { model, notebook, updates, sent };
+  };
+  const suggestions = [
+    { cell_index: 1, cell_id: 'c1', name: 'load', heading: 'Load the data', tag: 'step:load' },
+    { cell_index: 3, cell_id: 'c3', name: 'clean', heading: 'Clean it', tag: 'step:clean' }
+  ];
+
+  it('checks with the open notebook without outputs, and leaves it untouched', async () => {
+    const { model, notebook, updates, sent } = open();
+    await model.check();
+    expect(sent).toHaveLength(1);
+    const { path, nb } = sent[0] as { path: string; nb: { cells: { outputs?: unknown[] }[] } };
+    expect(path).toBe('a.ipynb');
+    expect(nb.cells[1].outputs).toEqual([]);
+    expect(updates()).toBe(0);
+    expect(notebook.dirty).toBe(false);
+    expect(model.suggestedSteps.map(s => s.name)).toEqual(['load', 'clean']);
+  });
+
+  it('tags the steps the last check suggests and keeps the report for the panel', async () => {
+    const { model, notebook } = open();
+    expect(model.suggestedSteps).toEqual([]); // no check yet
+    await model.check();
+    let emitted = 0;
+    model.changed.connect(() => emitted++);
+    const report = model.tagStepsFromHeadings();
+    expect(report?.message).toBe('Tagged 2 steps: load, clean.');
+    expect(model.tagReport).toBe(report);
+    expect(emitted).toBe(1);
+    expect(notebook.getCell(1).getMetadata('tags')).toEqual(['step:load']);
+    expect(notebook.getCell(3).getMetadata('tags')).toEqual(['step:clean']);
+  });
+
+  it('reads a check answer of an older server (no suggested_steps) as none', () => {
+    const model = new PromoteModel(api);
+    model.spec = sampleSpec();
+    expect(model.suggestedSteps).toEqual([]);
+    expect(model.tagStepsFromHeadings()).toBeNull(); // no notebook open
   });
 });

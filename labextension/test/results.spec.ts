@@ -83,7 +83,7 @@ describe('check in the kernel', () => {
       { step: 'clean', variable: 'loans', type: 'expect_column_values_to_be_unique', kwargs: { column: 'id' }, level: 'error' }
     ]);
     const code = checkExpression([{ ...idUnique, kwargs: { column: 'naïve "q" \\ x' } }]);
-    expect(code).toMatch(/^__import__\('jupyter_promote\.panel_kernel', fromlist=\['check_json'\]\)\.check_json\(get_ipython\(\)\.user_ns, "/);
+    expect(code).toMatch(/^__import__\('jupyter_promote\.frontends\.ipython\.panel_kernel', fromlist=\['check_json'\]\)\.check_json\(get_ipython\(\)\.user_ns, "/);
     const literal = code.slice(code.indexOf('user_ns, ') + 9, -1);
     expect(JSON.parse(JSON.parse(literal))[0].kwargs.column).toBe('naïve "q" \\ x');
   });

@@ -1,6 +1,7 @@
 import * as React from 'react';
 
 import { PromoteModel } from '../model';
+import { suggestionNote } from '../steps';
 import { ErrorBox, Section, showValue } from './common';
 import { GraphView } from './GraphView';
 
@@ -30,6 +31,7 @@ export function PipelineSection(props: { model: PromoteModel }): JSX.Element {
           <ErrorBox error={model.checkError} id="jp-promote-check-error" />
           {spec ? (
             <>
+              <SuggestedSteps model={model} />
               <GraphView
                 spec={spec}
                 receivedAt={model.checkReceivedAt}
@@ -45,6 +47,57 @@ export function PipelineSection(props: { model: PromoteModel }): JSX.Element {
         </>
       )}
     </Section>
+  );
+}
+
+/** For a notebook without steps: the steps its headings suggest, and a button tagging them. */
+function SuggestedSteps(props: { model: PromoteModel }): JSX.Element | null {
+  const { model } = props;
+  const steps = model.suggestedSteps;
+  const report = model.tagReport;
+  if (!steps.length && !report) {
+    return null;
+  }
+  return (
+    <div className="jp-Promote-suggestedSteps" id="jp-promote-suggested-steps" data-jp-promote-count={steps.length}>
+      {steps.length ? (
+        <>
+          <p className="jp-Promote-suggestNote">{suggestionNote(steps)}</p>
+          <ul className="jp-Promote-suggestions">
+            {steps.map(s => (
+              <li
+                key={`${s.cell_index}:${s.tag}`}
+                className="jp-Promote-suggestedStep"
+                data-jp-promote-step={s.name}
+                data-jp-promote-cell={s.cell_index}
+                title={`go to cell ${s.cell_index + 1}`}
+                onClick={() => void model.showCell(s.cell_index)}
+              >
+                <code>{s.tag}</code> <span className="jp-Promote-suggestedHeading">{s.heading}</span>
+              </li>
+            ))}
+          </ul>
+          <button
+            className="jp-Promote-button"
+            id="jp-promote-tag-steps"
+            title="Add these step tags to their cells (one Undo in the notebook reverts it)"
+            onClick={() => model.tagStepsFromHeadings()}
+          >
+            Tag steps from headings
+          </button>
+        </>
+      ) : null}
+      {report ? (
+        <p
+          className="jp-Promote-tagReport"
+          id="jp-promote-tag-steps-result"
+          data-jp-promote-tagged={report.tagged.length}
+          data-jp-promote-skipped={report.skipped.length}
+        >
+          {report.message}
+        </p>
+      ) : null}
+    </div>
   );
 }
 

@@ -1,7 +1,8 @@
 import * as React from 'react';
 
 import { formToSettings, IFormState, initialForm, problemsByField, TIERS } from '../form';
-import { runJob } from '../jobs';
+import { jobRequest, rememberedSettings, runJob } from '../jobs';
+import { rememberPromotion } from '../metadata';
 import { PromoteModel } from '../model';
 import { dryRunQuality } from '../results';
 import { IJob, IPreview, JobKind, Tier } from '../types';
@@ -19,11 +20,13 @@ export function PromoteSection(props: { model: PromoteModel; open: (path: string
   const [error, setError] = React.useState<Err>(null);
   const [job, setJob] = React.useState<IJob | null>(null);
   const [busy, setBusy] = React.useState(false);
+  const [remembered, setRemembered] = React.useState(false);
 
   React.useEffect(() => {
     setForm(null);
     setJob(null);
     setError(null);
+    setRemembered(false);
     if (!path) {
       return;
     }
@@ -55,16 +58,23 @@ export function PromoteSection(props: { model: PromoteModel; open: (path: string
   }, [form]);
 
   const start = async (kind: JobKind) => {
-    if (!form || !path || !model.notebook) {
+    const panel = model.notebook;
+    if (!form || !path || !panel) {
       return;
     }
     setBusy(true);
     setError(null);
     setJob(null);
+    setRemembered(false);
     try {
-      await model.notebook.context.save();
-      const done = await runJob(model.api, { kind, path, settings: formToSettings(form), dry_run: kind === 'dry-run' ? true : undefined }, setJob);
+      await panel.context.save();
+      const done = await runJob(model.api, jobRequest(kind, path, formToSettings(form)), setJob);
       model.recordResults(path, dryRunQuality(done) ?? [], 'dry-run');
+      // The server left the file alone: the promoted notebook's open model keeps the settings.
+      const settings = rememberedSettings(done);
+      if (settings && panel.model && !panel.isDisposed) {
+        setRemembered(rememberPromotion(panel.model, settings));
+      }
     } catch (err) {
       setError(errorText(err));
     } finally {
@@ -149,6 +159,11 @@ export function PromoteSection(props: { model: PromoteModel; open: (path: string
           </div>
           <ErrorBox error={error} id="jp-promote-promote-error" />
           {job ? <JobView job={job} open={props.open} uiBase={model.status?.prefect_ui_url ?? null} uiOverride={model.user.prefectUiUrl} /> : null}
+          {remembered ? (
+            <p className="jp-Promote-hint" id="jp-promote-remembered" data-jp-promote-remembered="true">
+              The promotion settings are in the open notebook: save it to keep them for next time.
+            </p>
+          ) : null}
         </div>
       )}
     </Section>

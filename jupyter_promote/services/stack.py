@@ -1,0 +1,42 @@
+"""The project's embedded stack as the surfaces see it: ``up``, ``down``, ``status``.
+
+Today the stack is a Prefect server and a process worker (:mod:`jupyter_promote.orchestration.
+stack`); this is where what runs beside them joins the stack, so every surface starts and
+stops the same set.
+"""
+
+from __future__ import annotations
+
+from jupyter_promote.config import PromoteConfig
+from jupyter_promote.orchestration import stack
+from jupyter_promote.orchestration.stack import StackStatus
+from jupyter_promote.orchestration.stack_state import StackState
+
+__all__ = ["StackState", "StackStatus", "down", "render_status", "status", "up"]
+
+
+def up(config: PromoteConfig, *, worker: bool = True) -> tuple[StackState, bool]:
+    """Start the stack unless it runs (see :func:`jupyter_promote.orchestration.stack.up`).
+
+    Returns:
+        The stack's state and whether it was already running.
+
+    Raises:
+        PrefectNotInstalled, StackError: see the orchestration layer.
+    """
+    return stack.up(config, worker=worker)
+
+
+def down(config: PromoteConfig) -> list[str]:
+    """Stop what ``up`` started; one line per process, for the terminal."""
+    return stack.down(config)
+
+
+def status(config: PromoteConfig) -> StackStatus:
+    """What runs, where and since when (never raises for a stack that is down)."""
+    return stack.status(config)
+
+
+def render_status(found: StackStatus) -> str:
+    """The status as lines for a terminal."""
+    return stack.render_status(found)
