@@ -45,6 +45,7 @@ demo: setup  ## local Prefect stack up; the loans example promoted every minute;
 	cd $(DEMO) && $(JP) promote loans.ipynb --name loan-allocation --owner "$${USER:-demo}" \
 		--team capital-markets --schedule "* * * * *" --tz UTC --sla 17:00 --tier critical \
 		--consumer regulatory-tape --consumer ops-dashboard
+	cd $(DEMO) && $(JP) resume loan-allocation  # a re-run after `pause` starts it again
 	cd $(DEMO) && $(JP) wait loan-allocation --timeout 300
 	cd $(DEMO) && $(JP) ls
 	@echo

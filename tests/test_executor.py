@@ -183,13 +183,19 @@ def test_dry_run_name_error_for_a_deleted_cell(tmp_path):
     )
 
 
+def _kernel_pids():
+    return {
+        p.pid
+        for p in psutil.process_iter(["cmdline"])  # zombies and vanished ones give None
+        if "ipykernel" in " ".join(p.info["cmdline"] or [])
+    }
+
+
 def test_no_kernel_left_behind(tmp_path):
-    before = {p.pid for p in psutil.process_iter() if "ipykernel" in " ".join(p.cmdline() or [])}
+    before = _kernel_pids()
     spec, nb = _pipeline(tmp_path, ("step:a", "x = 1"))
     with PipelineRun(spec, nb, {}, RunOptions()) as run:
         run_all(run)
         pid = run.kernel.pid
-    assert pid not in {
-        p.pid for p in psutil.process_iter() if "ipykernel" in " ".join(p.cmdline() or [])
-    }
+    assert pid not in _kernel_pids()
     assert os.getpid() not in before

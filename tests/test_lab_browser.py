@@ -310,12 +310,34 @@ def test_promote_to_prefect_then_see_the_result(page, lab, prefect_server, snap)
     form.locator("#jp-promote-form-team").fill("capital-markets")
     expect(form.locator("#jp-promote-preview")).to_have_attribute("data-jp-promote-ok", "true")
     expect(form.locator('[data-jp-promote-problem="schedule"]')).to_have_count(0)
+    save(page)  # start clean: after the promotion, only the remembered form is unsaved
+    sent: list[dict] = []
+    page.on(
+        "request",
+        lambda r: (
+            sent.append(json.loads(r.post_data or "{}"))
+            if "/jupyter-promote/api/jobs" in r.url and r.method == "POST"
+            else None
+        ),
+    )
     form.locator("#jp-promote-submit").click()
     job = form.locator('#jp-promote-job[data-jp-promote-job-kind="promote"]')
     expect(job).to_have_attribute(
         "data-jp-promote-job-state", re.compile("succeeded|failed"), timeout=180 * SECONDS
     )
     expect(job).to_have_attribute("data-jp-promote-job-state", "succeeded")
+    assert sent and sent[-1]["remember_in_file"] is False
+    # the form is remembered in the open notebook, not behind JupyterLab's back in the file
+    expect(form.locator("#jp-promote-remembered")).to_be_visible()
+    on_disk = nbformat.read(lab.root / "loans.ipynb", as_version=4)
+    assert "promotion" not in on_disk.metadata.get("jupyter_promote", {})
+    save(page)  # waits until clean: a "file changed on disk" dialog would stop it
+    expect(page.locator(".jp-Dialog")).to_have_count(0)
+    kept = saved_notebook(
+        lab, "loans.ipynb", lambda nb: "promotion" in nb.metadata.get("jupyter_promote", {})
+    ).metadata["jupyter_promote"]
+    assert kept["promotion"]["name"] == PIPELINE and kept["promotion"]["schedule"] == YEARLY
+    assert kept["expectations"]["clean"]["loans_clean"]  # the rest of the namespace is kept
     for step, state in [("checks", "completed"), ("release", "completed")]:
         expect(
             job.locator(
@@ -386,6 +408,58 @@ def test_pipelines_list_pause_resume_and_run_now(page, lab, prefect_server, snap
     expect(row.locator('[data-jp-promote-link="last-notebook"]')).to_be_visible()
     widen_sidebar(page, 780)  # the table's eight columns
     snap(section, "pipelines")
+
+
+def test_only_when_triggered_clears_the_schedule(page, lab, prefect_server):
+    from playwright.sync_api import expect
+
+    open_notebook(page, lab, "loans.ipynb")
+    form = page.locator("#jp-promote-form")
+    expect(form.locator("#jp-promote-form-name")).to_have_value(PIPELINE)  # remembered
+    form.locator("#jp-promote-form-scheduleKind").select_option("none")
+    preview = form.locator("#jp-promote-preview")
+    expect(preview).to_have_attribute("data-jp-promote-ok", "true")
+    expect(preview.locator(".jp-Promote-scheduleText")).to_have_text(
+        "not scheduled (runs only when started by hand)"
+    )
+    expect(preview.locator(".jp-Promote-nextRuns li")).to_have_count(0)
+    form.locator("#jp-promote-submit").click()
+    job = form.locator('#jp-promote-job[data-jp-promote-job-kind="promote"]')
+    expect(job).to_have_attribute(
+        "data-jp-promote-job-state", re.compile("succeeded|failed"), timeout=180 * SECONDS
+    )
+    expect(job).to_have_attribute("data-jp-promote-job-state", "succeeded")
+    with prefect_server.client() as client:
+        deployment = client.read_deployment_by_name(f"{PIPELINE}/{PIPELINE}")
+    assert deployment.schedules == []
+    save(page)
+
+
+def test_promote_magic_in_the_lab_keeps_the_form_in_the_open_notebook(page, lab):
+    from playwright.sync_api import expect
+
+    nb = make_nb(
+        ("step:load", "rows = [1, 2, 3]"),
+        ("skip", "%load_ext jupyter_promote"),
+        ("skip", "%promote --name magic-lab --owner ana --schedule '0 6 1 1 *' --no-dry-run"),
+    )
+    write_nb(lab.root / "magic.ipynb", nb)
+    open_notebook(page, lab, "magic.ipynb")
+    page.wait_for_function(
+        "() => window.jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel?.status"
+        " === 'idle'",
+        timeout=60 * SECONDS,
+    )
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    note = cell(page, 2).locator(".jp-Promote-promotionNote")
+    expect(note).to_have_attribute("data-jp-promote-applied", "true", timeout=180 * SECONDS)
+    expect(cell(page, 2)).to_contain_text("Promoted magic-lab")
+    on_disk = nbformat.read(lab.root / "magic.ipynb", as_version=4)
+    assert "jupyter_promote" not in on_disk.metadata  # the kernel left the file alone
+    save(page)
+    expect(page.locator(".jp-Dialog")).to_have_count(0)
+    kept = saved_notebook(lab, "magic.ipynb", lambda nb: "jupyter_promote" in nb.metadata)
+    assert kept.metadata["jupyter_promote"]["promotion"]["name"] == "magic-lab"
 
 
 def test_expect_magic_goes_into_the_open_notebook_and_saving_asks_nothing(page, lab, snap):

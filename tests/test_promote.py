@@ -420,3 +420,56 @@ def test_promote_prints_each_phase_and_dry_run_step(prefect_server, tmp_path):
     ]
     found = [next(i for i, line in enumerate(lines) if line.startswith(o)) for o in order]
     assert found == sorted(found), result.stderr
+
+
+def test_re_promotion_clears_and_switches_settings(prefect_server, tmp_path):
+    """A remembered value can be cleared; cron and interval replace each other; cleared
+    schedule = runs only when triggered (the deployment loses its schedule, no next runs)."""
+    path = project_with_loans(tmp_path, "switch.ipynb")
+    args = ["--name", "switch", "--owner", "ana", "--no-dry-run"]
+    first = promote_json(
+        prefect_server, path, *args, "--interval", "3600", "--sla", "09:30", project=tmp_path
+    )
+    assert first["schedule"] == "every hour" and len(first["next_runs"]) == 3
+    cron = promote_json(prefect_server, path, "--no-dry-run", "--schedule", "0 7 * * *",
+                        project=tmp_path)  # fmt: skip
+    assert cron["schedule"] == "at 07:00, UTC"
+    [schedule] = deployment(prefect_server, "switch").schedules
+    assert schedule.schedule.cron == "0 7 * * *"
+    manual = promote_json(
+        prefect_server, path, "--no-dry-run", "--clear", "schedule", "--clear", "sla",
+        project=tmp_path,
+    )  # fmt: skip
+    assert manual["schedule"] == "not scheduled (runs only when started by hand)"
+    assert manual["next_runs"] == []
+    assert deployment(prefect_server, "switch").schedules == []
+    manifest = yaml.safe_load((Path(manual["release_dir"]) / "manifest.yaml").read_text())
+    assert (manifest["schedule"], manifest["interval_seconds"], manifest["sla"]) == (None,) * 3
+    form = nbformat.read(path, as_version=4).metadata["jupyter_promote"]["promotion"]
+    assert (form["schedule"], form["interval_seconds"], form["sla"]) == (None, None, None)
+
+    # `wait` on a pipeline that no run can come to answers at once, saying why
+    waited = promote("wait", "switch", "--timeout", "300", "--project-dir", str(tmp_path),
+                     env=prefect_server.env)  # fmt: skip
+    assert waited.returncode == 1
+    assert "'switch' has no schedule (it runs when triggered), so no run is coming" in (
+        waited.stderr
+    )
+
+
+def test_a_paused_pipeline_is_never_shown_with_upcoming_runs(prefect_server, tmp_path):
+    path = project_with_loans(tmp_path, "paused.ipynb")
+    args = ["--name", "paused-one", "--owner", "ana", "--schedule", "0 6 1 1 *", "--no-dry-run"]
+    promote_json(prefect_server, path, *args, project=tmp_path)
+    paused = promote("pause", "paused-one", "--project-dir", str(tmp_path), env=prefect_server.env)
+    assert paused.returncode == 0, paused.stderr
+    again = promote_json(prefect_server, path, "--no-dry-run", project=tmp_path)
+    assert again["unchanged"] is True and again["paused"] is True and again["next_runs"] == []
+    assert "paused (no run starts until `jupyter promote resume paused-one`)" in again["schedule"]
+    text = promote("promote", str(path), "--no-dry-run", "--project-dir", str(tmp_path),
+                   env=prefect_server.env)  # fmt: skip
+    assert "Next runs: none" in text.stdout and "paused" in text.stdout
+    waited = promote("wait", "paused-one", "--project-dir", str(tmp_path), env=prefect_server.env)
+    assert waited.returncode == 1
+    assert "'paused-one' is paused, so no run is coming" in waited.stderr
+    assert "jupyter promote resume paused-one" in waited.stderr

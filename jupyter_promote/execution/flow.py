@@ -72,6 +72,7 @@ class Caller:
 
     progress: Progress = field(default_factory=_Silent)
     report: RunReport | None = None
+    run: PipelineRun | None = None  # the run in progress (its kernel), for the caller's watch
 
 
 # Flows run in their caller's thread, so a context variable reaches them.
@@ -116,7 +117,7 @@ def run_pipeline(
     run = PipelineRun(spec, loaded.nb, parameters, options)
     if pipeline:
         run.report.pipeline = pipeline
-    caller.report = run.report
+    caller.report, caller.run = run.report, run
     total = len(spec.order)
     try:
         prelude = task(

@@ -23,6 +23,12 @@ class WaitTimedOut(PromoteError):
     http_status = 504
 
 
+class NothingToWaitFor(PromoteError):
+    """No run is coming: the deployment is paused or has no schedule, and none was started."""
+
+    http_status = 409
+
+
 @dataclass
 class FinishedRun:
     """A run that ended, with what the Prefect UI shows of it."""
@@ -59,6 +65,8 @@ def wait_for_run(
     """Block until a run of ``name`` expected at or after ``since`` (default: now) is final.
 
     Raises:
+        NothingToWaitFor: the deployment is paused or unscheduled and no run was started (told
+            at once, not after the timeout).
         WaitTimedOut: nothing finished within ``timeout`` seconds.
         NoPrefectServer / PrefectUnavailable / DeploymentNotFound: nothing to wait on.
     """
@@ -71,6 +79,7 @@ def wait_for_run(
     since = (since or datetime.now(timezone.utc)) - timedelta(seconds=5)
     deadline = time.monotonic() + timeout
     with deploy.using(env["PREFECT_API_URL"]):
+        _something_comes(name, since, deploy, prefect_runs)
         while time.monotonic() < deadline:
             run = prefect_runs.first_run_since(name, since)
             if run is not None and run["state"] in FINAL:
@@ -84,3 +93,17 @@ def wait_for_run(
         hint="check the worker (`jupyter promote status`) and the schedule"
         f" (`jupyter promote show {name}`)",
     )
+
+
+def _something_comes(name: str, since: datetime, deploy: Any, prefect_runs: Any) -> None:
+    """Raise at once when no run can come: paused or unscheduled, and none started already."""
+    deployment = deploy.read(name)
+    scheduled = bool(getattr(deployment, "schedules", None))
+    if (deployment.paused or not scheduled) and prefect_runs.first_run_since(name, since) is None:
+        why = "is paused" if deployment.paused else "has no schedule (it runs when triggered)"
+        fix = (
+            f"resume it with `jupyter promote resume {name}`"
+            if deployment.paused
+            else f"start a run with `jupyter promote trigger {name}`"
+        )
+        raise NothingToWaitFor(f"{name!r} {why}, so no run is coming", hint=f"{fix}, then wait")

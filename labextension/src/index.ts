@@ -1,6 +1,6 @@
 /**
  * jupyter-promote's JupyterLab plugins: the Promote sidebar panel with its cell-tag commands,
- * and the renderer of `%expect` outputs.
+ * and the renderers of `%expect` and `%promote` outputs.
  */
 import {
   ILayoutRestorer,
@@ -18,9 +18,10 @@ import { PromoteApi } from './api';
 import { CommandIds, registerTagCommands } from './commands';
 import { promoteIcon } from './icon';
 import { markNotebookKernels } from './marker';
-import { applyOutput, expectationsRendererFactory } from './mimerenderer';
+import { applyOutput, expectationsRendererFactory, openNotebooks, promotionRendererFactory } from './mimerenderer';
 import { PromoteModel } from './model';
 import { PANEL_ID, PromotePanel } from './panel';
+import { applyPromotion } from './promotion';
 import { LastResults } from './results';
 import { IExpectationResults } from './tokens';
 
@@ -107,7 +108,8 @@ const panelPlugin: JupyterFrontEndPlugin<IExpectationResults> = {
 const rendererPlugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyter-promote:expectations-renderer',
   description:
-    'Applies expectations recorded by %expect to the open notebook model (and tells the kernels).',
+    'Applies expectations recorded by %expect and settings of %promote to the open notebook model ' +
+    '(and tells the kernels).',
   autoStart: true,
   requires: [IRenderMimeRegistry, INotebookTracker],
   optional: [IExpectationResults],
@@ -120,6 +122,9 @@ const rendererPlugin: JupyterFrontEndPlugin<void> = {
     const api = new PromoteApi();
     rendermime.addFactory(
       expectationsRendererFactory((payload, output) => applyOutput(api, tracker, payload, results, output))
+    );
+    rendermime.addFactory(
+      promotionRendererFactory((payload, output) => applyPromotion(openNotebooks(tracker), payload, output))
     );
     markNotebookKernels(tracker);
   }

@@ -137,23 +137,30 @@ export interface IOutputCell {
   outputs?: { length: number; get(index: number): unknown };
 }
 
-/**
- * True when a `%expect` output just came from the kernel; false when it is a saved output drawn
- * again (opening the notebook, scrolling a windowed notebook, trusting it), which must not change
- * the model. Live: the code cell holding `output` (the very output model the renderer got) is
- * running. An output no cell of the notebook holds (a console on the notebook's kernel) counts
- * as live while the kernel is busy.
- */
-export function isLiveOutput(cells: Iterable<IOutputCell>, output: unknown, kernelBusy: boolean): boolean {
+/** The code cell whose outputs hold `output` (that very output model), else null. */
+export function cellHolding<T extends IOutputCell>(cells: Iterable<T>, output: unknown): T | null {
   for (const cell of cells) {
     const outputs = cell.type === 'code' ? cell.outputs : undefined;
     for (let i = 0; outputs && i < outputs.length; i++) {
       if (outputs.get(i) === output) {
-        return cell.executionState === 'running';
+        return cell;
       }
     }
   }
-  return kernelBusy;
+  return null;
+}
+
+/**
+ * True when an output of ours (`%expect`, `%promote`) just came from the kernel; false when it is
+ * a saved output drawn again (opening the notebook, scrolling a windowed notebook, trusting it),
+ * which must not change the model. Live: the code cell holding `output` (the very output model
+ * the renderer got) is running. An output no cell of the notebook holds (a console on the
+ * notebook's kernel, an ipywidgets `Output` of the `%promote` form) counts as live while the
+ * kernel is busy.
+ */
+export function isLiveOutput(cells: Iterable<IOutputCell>, output: unknown, kernelBusy: boolean): boolean {
+  const cell = cellHolding(cells, output);
+  return cell ? cell.executionState === 'running' : kernelBusy;
 }
 
 /** The `expectations/apply` body that brings a `%expect` output's change into the open model. */
@@ -202,13 +209,19 @@ export function removalFromOutput(
 }
 
 /**
- * True when the absolute path a kernel reported (`/root/proj/a/b.ipynb`) is the notebook open at
- * server-relative `a/b.ipynb`.
+ * True when the path a kernel reported is the notebook open at server-relative `relative`
+ * (e.g. `a/b.ipynb`): an absolute path (`/root/proj/a/b.ipynb`) ends with it; a relative one is
+ * relative to the server root (`a/b.ipynb`) or to the notebook's directory, the kernel's working
+ * directory (`b.ipynb`).
  */
-export function matchesNotebook(absolute: string, relative: string): boolean {
-  const abs = absolute.replace(/\\/g, '/');
+export function matchesNotebook(reported: string, relative: string): boolean {
+  const given = reported.replace(/\\/g, '/').replace(/^(\.\/)+/, '');
   const rel = relative.replace(/\\/g, '/').replace(/^\/+/, '');
-  return abs === rel || abs.endsWith(`/${rel}`);
+  if (given === rel || given.endsWith(`/${rel}`)) {
+    return true;
+  }
+  const givenRelative = given !== '' && !/^([A-Za-z]:)?\//.test(given);
+  return givenRelative && rel.endsWith(`/${given}`);
 }
 
 /**

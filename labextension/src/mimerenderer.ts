@@ -1,9 +1,13 @@
 /**
- * Renderer for `application/vnd.jupyter-promote.expectations+json`, the output `%expect` emits.
- * It applies the recorded change to the open model's metadata (through `expectations/apply`,
- * once), so the next save keeps it, hands the check's results to the panel (last results), and
- * shows the output's HTML (the pass/fail table) with a one-line note. In kernels marked by
- * `marker.ts` the magic did not write the file (`written: false`): this is where it is recorded.
+ * Renderers of the outputs our magics emit in kernels marked by `marker.ts`, where the magic
+ * leaves the notebook file to the open notebook. Each shows the output's HTML (or text) with a
+ * one-line note, and applies a live output to the open model, so the next save keeps it:
+ *
+ * - `application/vnd.jupyter-promote.expectations+json` (`%expect`): the recorded change goes
+ *   into the metadata (through `expectations/apply`, once; `written: false`: the kernel did not
+ *   write the file), the check's results to the panel (last results);
+ * - `application/vnd.jupyter-promote.promotion+json` (`%promote`, its form): the promotion
+ *   settings become `metadata.jupyter_promote.promotion` (see `promotion.ts`).
  */
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IRenderMime } from '@jupyterlab/rendermime-interfaces';
@@ -18,11 +22,15 @@ import {
   removalFromOutput,
   setPromoteMetadata
 } from './metadata';
+import { applyPromotion, IOpenNotebook, IPromotionApplied, promotionNote } from './promotion';
 import { IExpectationResults } from './tokens';
 import { serially } from './util';
-import { EXPECTATIONS_MIME, IExpectationsOutput } from './types';
+import { EXPECTATIONS_MIME, IExpectationsOutput, PROMOTION_MIME } from './types';
 
 export const NOTE_CLASS = 'jp-Promote-expectationsNote';
+export const PROMOTION_NOTE_CLASS = 'jp-Promote-promotionNote';
+/** Before the HTML renderer (rank 50), so these outputs are applied, not only shown. */
+const RANK = 40;
 
 function findNotebook(tracker: INotebookTracker, path: string): NotebookPanel | null {
   const current = tracker.currentWidget;
@@ -30,6 +38,50 @@ function findNotebook(tracker: INotebookTracker, path: string): NotebookPanel | 
     return current;
   }
   return tracker.find(panel => matchesNotebook(path, panel.context.path)) ?? null;
+}
+
+/** The open notebooks, current first, as {@link applyPromotion} reads them. */
+export function openNotebooks(tracker: INotebookTracker): IOpenNotebook[] {
+  const current = tracker.currentWidget;
+  const panels = current ? [current] : [];
+  tracker.forEach(panel => {
+    if (panel !== current) {
+      panels.push(panel);
+    }
+  });
+  const open: IOpenNotebook[] = [];
+  for (const panel of panels) {
+    if (panel.model) {
+      const kernelBusy = panel.sessionContext.session?.kernel?.status === 'busy';
+      open.push({ path: panel.context.path, cells: panel.model.cells, metadata: panel.model, kernelBusy });
+    }
+  }
+  return open;
+}
+
+/** Replace `node`'s content with the bundle's HTML (sanitized; text when untrusted) or text. */
+function showBundle(
+  node: HTMLElement,
+  model: IRenderMime.IMimeModel,
+  sanitizer: IRenderMime.ISanitizer
+): void {
+  const html = model.data['text/html'];
+  const text = model.data['text/plain'];
+  node.textContent = '';
+  if (typeof html === 'string') {
+    const body = document.createElement('div');
+    // The same sanitizer the HTML renderer uses; untrusted outputs are shown as text.
+    if (model.trusted) {
+      body.innerHTML = sanitizer.sanitize(html);
+    } else {
+      body.textContent = typeof text === 'string' ? text : '';
+    }
+    node.appendChild(body);
+  } else if (typeof text === 'string') {
+    const pre = document.createElement('pre');
+    pre.textContent = text;
+    node.appendChild(pre);
+  }
 }
 
 /**
@@ -102,23 +154,7 @@ class ExpectationsRenderer extends Widget implements IRenderMime.IRenderer {
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     const payload = model.data[EXPECTATIONS_MIME] as unknown as IExpectationsOutput;
-    const html = model.data['text/html'];
-    const text = model.data['text/plain'];
-    this.node.textContent = '';
-    if (typeof html === 'string') {
-      const body = document.createElement('div');
-      // The same sanitizer the HTML renderer uses; untrusted outputs are shown as text.
-      if (model.trusted) {
-        body.innerHTML = this._options.sanitizer.sanitize(html);
-      } else {
-        body.textContent = typeof text === 'string' ? text : '';
-      }
-      this.node.appendChild(body);
-    } else if (typeof text === 'string') {
-      const pre = document.createElement('pre');
-      pre.textContent = text;
-      this.node.appendChild(pre);
-    }
+    showBundle(this.node, model, this._options.sanitizer);
     const note = document.createElement('div');
     note.className = NOTE_CLASS;
     note.dataset.jpPromoteVariable = payload?.variable ?? '';
@@ -142,7 +178,42 @@ export function expectationsRendererFactory(
   return {
     safe: true,
     mimeTypes: [EXPECTATIONS_MIME],
-    defaultRank: 40,
+    defaultRank: RANK,
     createRenderer: options => new ExpectationsRenderer(options, apply)
+  };
+}
+
+class PromotionRenderer extends Widget implements IRenderMime.IRenderer {
+  constructor(
+    private readonly _options: IRenderMime.IRendererOptions,
+    private readonly _apply: (payload: unknown, output: IRenderMime.IMimeModel) => IPromotionApplied
+  ) {
+    super();
+    this.addClass('jp-Promote-promotionOutput');
+  }
+
+  renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    showBundle(this.node, model, this._options.sanitizer);
+    const note = promotionNote(this._apply(model.data[PROMOTION_MIME], model));
+    if (note) {
+      const div = document.createElement('div');
+      div.className = PROMOTION_NOTE_CLASS;
+      div.dataset.jpPromoteApplied = String(note.applied);
+      div.textContent = note.text;
+      this.node.appendChild(div);
+    }
+    return Promise.resolve();
+  }
+}
+
+/** A rendermime factory ranked before HTML, so a live `%promote` output's settings are kept. */
+export function promotionRendererFactory(
+  apply: (payload: unknown, output: IRenderMime.IMimeModel) => IPromotionApplied
+): IRenderMime.IRendererFactory {
+  return {
+    safe: true,
+    mimeTypes: [PROMOTION_MIME],
+    defaultRank: RANK,
+    createRenderer: options => new PromotionRenderer(options, apply)
   };
 }

@@ -315,3 +315,21 @@ export interface IExpectationsOutput {
 }
 
 export const EXPECTATIONS_MIME = 'application/vnd.jupyter-promote.expectations+json';
+
+/**
+ * Payload of `application/vnd.jupyter-promote.promotion+json` outputs: `%promote` (the magic or
+ * its form) in a kernel marked as JupyterLab's (`marker.ts`) leaves the notebook file alone and
+ * puts this beside the text/plain and text/html of its result
+ * (jupyter_promote/frontends/ipython/display.py `result_bundle`).
+ */
+export interface IPromotionOutput {
+  /** The promoted notebook's file as the kernel knows it: absolute (resolved), or relative. */
+  notebook: string;
+  /**
+   * The PromotionSettings JSON (see {@link IPromotionSettings}) to keep as the open notebook's
+   * `metadata.jupyter_promote.promotion`, like `IPromoteResult.remember` of a panel promotion.
+   */
+  promotion: Record<string, unknown>;
+}
+
+export const PROMOTION_MIME = 'application/vnd.jupyter-promote.promotion+json';

@@ -76,6 +76,16 @@ describe('applying %expect outputs', () => {
     expect(matchesNotebook('/root/proj/work/myloans.ipynb', 'loans.ipynb')).toBe(false);
     expect(matchesNotebook('C:\\proj\\loans.ipynb', 'loans.ipynb')).toBe(true);
   });
+
+  it('matches a relative path: to the server root, or to the notebook directory', () => {
+    expect(matchesNotebook('work/loans.ipynb', 'work/loans.ipynb')).toBe(true);
+    expect(matchesNotebook('loans.ipynb', 'work/loans.ipynb')).toBe(true);
+    expect(matchesNotebook('./loans.ipynb', 'work/loans.ipynb')).toBe(true);
+    expect(matchesNotebook('loans.ipynb', 'work/myloans.ipynb')).toBe(false);
+    // an absolute path is not matched from the other side
+    expect(matchesNotebook('/loans.ipynb', 'work/loans.ipynb')).toBe(false);
+    expect(matchesNotebook('', 'work/loans.ipynb')).toBe(false);
+  });
 });
 
 describe('kernel answers', () => {

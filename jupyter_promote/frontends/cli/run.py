@@ -8,9 +8,11 @@ import json
 import os
 import sys
 import time
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
+    from jupyter_promote.errors import PromoteError
     from jupyter_promote.execution.report import RunOptions, RunReport, StepResult
     from jupyter_promote.services.run import RunOutcome
 
@@ -121,12 +123,34 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     config = load_config(args.project_dir)
     parameters = parse_assignments(args.param or [])
+    prefect_log = None
     if not args.verbose:  # cell output and Prefect's own lines go to the Prefect UI, not here
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_FLOW_RUNS_LEVEL", "CRITICAL")
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_TASK_RUNS_LEVEL", "CRITICAL")
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        prefect_log = config.state_path / "logs" / f"run-{stamp}.log"
+
+    def on_lost(error: PromoteError) -> None:
+        # The API is gone and the kernel already ended: say so and leave now, rather than
+        # wait for Prefect's retries and its event workers' drain at exit.
+        print(f"error: {error.render()}", file=sys.stderr)
+        if prefect_log is not None:
+            print(f"Prefect's own messages: {prefect_log}", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(1)
+
     progress = TerminalProgress(sys.stderr if args.json else sys.stdout)
-    outcome = run(args.notebook, parameters, run_options(args), config, progress)
+    outcome = run(
+        args.notebook,
+        parameters,
+        run_options(args),
+        config,
+        progress,
+        prefect_log=prefect_log,
+        on_lost=on_lost,
+    )
     if args.json:
         print(json.dumps(outcome_document(outcome), indent=2))
         return 0 if outcome.ok else 1

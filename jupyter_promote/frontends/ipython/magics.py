@@ -15,11 +15,12 @@ Load with ``%load_ext jupyter_promote``.
     %promote --name loan-allocation --owner ana@bank.example --schedule "0 6 * * 1-5" ...
         # one line; also --team, --tz ZONE, --sla HH:MM, --tier critical|high|normal|low,
         # --consumer WHO, --reads DATA, --writes DATA (repeatable), --interval SECONDS,
-        # --work-pool POOL, --notify EMAIL-OR-block:NAME,
+        # --work-pool POOL, --notify EMAIL-OR-block:NAME, --clear SETTING (repeatable),
         # --no-dry-run, --project-dir DIR (default: the current directory)
 
 ``%promote`` promotes the notebook file as saved on disk (save it first); settings not given
-are taken from the notebook's last promotion.
+are taken from the notebook's last promotion. Under JupyterLab (a kernel the extension marked)
+the remembered form goes into the open notebook through the output, not into the file.
 """
 
 from __future__ import annotations
