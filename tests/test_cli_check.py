@@ -1,7 +1,9 @@
 """`jupyter promote check` end to end, as a user runs it: real processes, real files."""
 
 import json
+from pathlib import Path
 
+import nbformat
 import pytest
 from runcli import ROOT, promote
 
@@ -172,6 +174,8 @@ def test_check_execute_runs_offline_and_prints_step_times(tmp_path):
         str(EXAMPLES / "loans.ipynb"),
         "--cwd",
         str(tmp_path),
+        "--project-dir",
+        str(tmp_path),
         env={"PREFECT_API_URL": None},
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -189,7 +193,13 @@ def test_check_execute_reports_hidden_state(tmp_path):
         ("skip", "threshold = 2"),
         ("step:clean", "clean = [r for r in raw if r > threshold]"),
     )
-    result = promote("check", "--execute", write_nb(tmp_path / "hidden.ipynb", nb))
+    result = promote(
+        "check",
+        "--execute",
+        write_nb(tmp_path / "hidden.ipynb", nb),
+        "--project-dir",
+        str(tmp_path),
+    )
     assert result.returncode == 1
     out = result.stdout
     assert "[1/2] load ok in" in out
@@ -199,10 +209,47 @@ def test_check_execute_reports_hidden_state(tmp_path):
         " 'threshold' is defined only in skip cell 2: it existed in your exploration kernel"
     ) in out
     assert "dry run FAILED" in out
+    # the hint points at the executed notebook: it is there, its path printed, the cell marked
+    [printed] = [line for line in out.splitlines() if line.startswith("executed notebook: ")]
+    executed = Path(printed.removeprefix("executed notebook: "))
+    assert executed.parent == tmp_path / "runs" / "dry-runs" and executed.is_file()
+    cells = nbformat.read(executed, as_version=4).cells
+    assert [c.metadata.get("jupyter_promote", {}).get("failed") for c in cells].count(True) == 1
 
 
 def test_check_execute_with_a_cycle_runs_nothing(tmp_path):
     nb = make_nb(("step:a after:b", "x = 1"), ("step:b", "y = x"))
-    result = promote("check", "--execute", write_nb(tmp_path / "cycle.ipynb", nb))
+    result = promote(
+        "check", "--execute", write_nb(tmp_path / "cycle.ipynb", nb), "--project-dir", str(tmp_path)
+    )
     assert result.returncode == 1
     assert "error: nothing can run: fix the errors above first" in result.stdout
+
+
+def test_tag_from_headings_tags_the_file_in_place_keeping_mode_and_symlink(tmp_path):
+    import os
+    import stat
+
+    nb = make_nb(
+        ("#md", "# Loans"),
+        ("#md", "## Load the data"),
+        "raw = [1, 2, 3]",
+        ("#md", "## Clean"),
+        "clean = [r for r in raw if r > 1]",
+    )
+    real = Path(write_nb(tmp_path / "real.ipynb", nb))
+    os.chmod(real, 0o640)
+    link = tmp_path / "link.ipynb"
+    link.symlink_to(real)
+    dry = promote("tag", "--from-headings", str(link), "--dry-run")
+    assert dry.returncode == 0 and "would tag cell 3: step:load" in dry.stdout
+    assert "step:" not in real.read_text()
+    result = promote("tag", "--from-headings", str(link))
+    assert result.returncode == 0, result.stderr
+    assert "tagged cell 3: step:load  (heading 'Load the data')" in result.stdout
+    assert "tagged cell 5: step:clean  (heading 'Clean')" in result.stdout
+    assert link.is_symlink() and stat.S_IMODE(real.stat().st_mode) == 0o640
+    checked = check_json(link)
+    assert checked["order"] == ["load", "clean"] and checked["suggested_steps"] == []
+    again = promote("tag", "--from-headings", str(link))
+    assert again.returncode == 0 and "nothing to tag" in again.stdout
