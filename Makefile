@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 # Browser tests drive the system Chromium (/usr/bin/chromium): playwright must not download its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: setup demo test lint labtest browser typecheck bench clean
+.PHONY: setup demo test lint labtest browser postgres typecheck bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -57,7 +57,7 @@ lint: setup  ## ruff lint + format check, mypy on the pure layers, import-linter
 	$(VENV)/bin/ruff check jupyter_promote tests benchmarks
 	$(VENV)/bin/ruff format --check jupyter_promote tests benchmarks
 	$(VENV)/bin/mypy
-	$(VENV)/bin/lint-imports
+	$(VENV)/bin/lint-imports --no-cache
 
 labtest: setup  ## frontend unit tests of the lab extension (vitest)
 	cd labextension && $(LABENV) $(JLPM) test
@@ -65,7 +65,13 @@ labtest: setup  ## frontend unit tests of the lab extension (vitest)
 browser:  ## Debian's Chromium for the browser tests (tests/test_lab_browser.py), when missing
 	command -v chromium || (apt-get update && apt-get install -y chromium)
 
-test: setup lint labtest browser  ## lint, frontend unit tests, then every test (real kernels, servers and browser)
+# tests/pgserver.py finds the binaries on PATH or in /usr/lib/postgresql/<version>/bin (Debian's
+# place) and starts its own throwaway servers: no cluster is started here.
+postgres:  ## Debian's PostgreSQL server for the database tests (tests/pgserver.py), when missing
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql)
+
+test: setup lint labtest browser postgres  ## lint, frontend unit tests, then every test (real kernels, servers and browser)
 	$(PY) -m pytest
 
 bench: setup  ## performance targets from DESIGN.md section 7, printed as tables

@@ -6,7 +6,7 @@ from typing import Any
 
 from jupyter_promote._version import __version__
 
-__all__ = ["__version__", "expect", "load_ipython_extension", "run_release"]
+__all__ = ["__version__", "expect", "load_ipython_extension", "record_read", "run_release"]
 
 
 def __getattr__(name: str) -> Any:
@@ -84,6 +84,19 @@ def expect(
     if recorded.note:
         print(recorded.note)
     return recorded.results
+
+
+def record_read(dataset: str, by: str | None = None) -> str:
+    """Record that ``by`` (default: the user) read ``dataset``, so the pipeline writing it
+    counts as used (``jupyter promote stale``). Returns the dataset's key.
+
+    Args:
+        dataset: A URL (``s3://lake/x.parquet``), a path, or ``sql:schema.table``.
+        by: Who read it: a consumer's name, e.g. ``"ops-dashboard"``.
+    """
+    from jupyter_promote.services.reads import record_read as record
+
+    return record(dataset, by=by)
 
 
 def _user_namespace() -> dict[str, Any] | None:

@@ -83,6 +83,20 @@ class PromoteConfig(Configurable):
         60.0, help="Seconds to wait for the embedded Prefect server to answer its health check."
     ).tag(config=True)
 
+    catalog_url = Unicode(
+        help="SQLAlchemy URL of the fleet catalog (lineage, owners, reads, notices, incidents):"
+        " e.g. postgresql+psycopg://host/db for a team. Default: SQLite in state_dir."
+        " Environment: JUPYTER_PROMOTE_CATALOG_URL."
+    ).tag(config=True)
+    stale_days = Int(
+        30, help="Days without a read of its outputs after which a pipeline nobody uses is stale."
+    ).tag(config=True)
+
+    @default("catalog_url")
+    def _default_catalog_url(self) -> str:
+        env = os.environ.get("JUPYTER_PROMOTE_CATALOG_URL")
+        return env or f"sqlite:///{Path(self.state_dir).resolve() / 'catalog.db'}"
+
     @default("project_dir")
     def _default_project_dir(self) -> str:
         return os.environ.get("JUPYTER_PROMOTE_PROJECT_DIR") or os.getcwd()

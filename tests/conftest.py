@@ -1,5 +1,6 @@
-"""Shared fixtures: isolated Jupyter/IPython/Prefect state, and one real local Prefect server
-for the session (started through our own `stack.up`, as `jupyter promote up` does)."""
+"""Shared fixtures: isolated Jupyter/IPython/Prefect state, one real local Prefect server
+for the session (started through our own `stack.up`, as `jupyter promote up` does), and one
+real throwaway PostgreSQL for the session with a fresh database per test (tests/pgserver.py)."""
 
 from __future__ import annotations
 
@@ -67,6 +68,37 @@ def prefect_server(tmp_path_factory):
         stack.down(config)
         for key in env:
             os.environ.pop(key, None)
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    """One real PostgreSQL (Debian's, `make postgres`) on 127.0.0.1 for the whole session: a
+    `pgserver.Postgres` (`.url(db)`, `.asyncpg_url(db)`, `.temporary_database(hint)`,
+    `.log_tail()`). Without the binaries: skipped, or failed when `CI` is set (`make test`
+    installs them there)."""
+    from pgserver import PostgresMissing, start_postgres
+
+    try:
+        server, missing = start_postgres(tmp_path_factory.mktemp("postgres")), ""
+    except PostgresMissing as exc:
+        server, missing = None, str(exc)
+    if server is None:
+        if os.environ.get("CI", "").lower() not in ("", "0", "false"):
+            pytest.fail(f"{missing} (CI is set: the database tests must run)", pytrace=False)
+        pytest.skip(missing)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres, request):
+    """The SQLAlchemy URL (psycopg 3) of a fresh empty database on the session's PostgreSQL,
+    named after the test and dropped afterwards (sessions still connected are ended). For
+    asyncpg: `postgres.asyncpg_url(sqlalchemy.make_url(postgres_url).database)`."""
+    with postgres.temporary_database(request.node.name) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

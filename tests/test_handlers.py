@@ -496,7 +496,7 @@ def test_openapi_yaml_lists_every_route_and_only_those():
     registered = {(f"/jupyter-promote/api/{t}", method) for t, method, _ in operations()}
     in_file = {(path, method) for path, ops in documented.items() for method in ops}
     assert registered == in_file
-    assert len(registered) == 14
+    assert len(registered) == 15
 
 
 def test_openapi_yaml_is_generated_from_the_models():
@@ -517,4 +517,4 @@ async def test_registered_routes_are_the_documented_ones(jp_serverapp):
                 yield from walk(rule.target)
 
     rules = list(walk(jp_serverapp.web_app.default_router))
-    assert len(rules) == 14 and all("/jupyter-promote/api/" in r for r in rules)
+    assert len(rules) == 15 and all("/jupyter-promote/api/" in r for r in rules)

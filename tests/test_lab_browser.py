@@ -406,7 +406,22 @@ def test_pipelines_list_pause_resume_and_run_now(page, lab, prefect_server, snap
     assert flow_run.deployment_id is not None and str(flow_run.deployment_id) == deployment_id
     assert flow_run.state.is_completed()
     expect(row.locator('[data-jp-promote-link="last-notebook"]')).to_be_visible()
-    widen_sidebar(page, 780)  # the table's eight columns
+    expect(row.locator("td[data-jp-promote-effective-tier]")).to_have_attribute(
+        "data-jp-promote-effective-tier", "critical"
+    )
+    # the lineage around the open notebook's pipeline: it and what it writes
+    lineage = page.locator(f'#jp-promote-lineage[data-jp-promote-center="{PIPELINE}"]')
+    expect(lineage).to_have_attribute("data-jp-promote-state", "ready", timeout=30 * SECONDS)
+    center = lineage.locator(
+        f'g.jp-Promote-lineageNode[data-jp-promote-node="pipeline:{PIPELINE}"]'
+    )
+    expect(center).to_have_attribute("data-jp-promote-effective-tier", "critical")
+    written = lineage.locator('g.jp-Promote-lineageNode[data-jp-promote-kind="dataset"]')
+    assert written.count() >= 1
+    keys = [written.nth(i).get_attribute("data-jp-promote-node") for i in range(written.count())]
+    assert "dataset:file:output/allocation_{as_of}.csv" in keys, keys
+    snap(lineage, "lineage")
+    widen_sidebar(page, 780)  # the table's columns
     snap(section, "pipelines")
 
 

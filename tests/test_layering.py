@@ -28,18 +28,22 @@ def modules(*folders: str) -> list[str]:
     return found
 
 
+IMPURE_FLEET = ("jupyter_promote.fleet.catalog", "jupyter_promote.fleet.schema")
 CORE_MODULES = [
     "jupyter_promote",
     "jupyter_promote.errors",
     *modules(*PURE_FOLDERS),
     *(m for m in modules("expectations") if ".gx" not in m),
+    *(m for m in modules("fleet") if m not in IMPURE_FLEET),
 ]
 FORBIDDEN = ["tornado", "jupyter_server", "IPython", "prefect", "great_expectations"]
 # Surfaces and adapters may use servers and kernels, but must not pay for Prefect or Great
 # Expectations until a pipeline really runs; only the flow itself imports Prefect at once.
 LAZY_MODULES = [
     m
-    for m in modules("services", "orchestration", "execution", "frontends", "expectations")
+    for m in modules(
+        "services", "orchestration", "execution", "frontends", "expectations", "fleet", "monitor"
+    )
     if m != "jupyter_promote.execution.flow"
 ] + ["jupyter_promote.config"]
 HEAVY = ["prefect", "great_expectations"]
@@ -129,6 +133,6 @@ def test_loading_the_extension_imports_no_models_or_expectations():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     loaded = json.loads(out)
-    assert loaded["routes"] == 14  # the handler classes really were registered
+    assert loaded["routes"] == 15  # the handler classes really were registered
     assert loaded["imported"] == []
     assert loaded["after_stop"] == "ServerStopping"  # stopping the server stopped the jobs

@@ -90,9 +90,37 @@ def run_release(flow_file: str, parameters: dict[str, Any]) -> dict[str, Any] | 
     pipeline = release.parent.name
     runs_dir = os.environ.get("JUPYTER_PROMOTE_RUNS_DIR") or str(release / "runs")
     options = RunOptions(cwd=os.environ.get("JUPYTER_PROMOTE_WORKDIR") or str(release))
-    return run_pipeline(
+    outcome = run_pipeline(
         str(release / "notebook.ipynb"), dict(parameters), options, runs_dir, pipeline=pipeline
     )
+    if isinstance(outcome, dict):
+        record_reads(release, pipeline)
+    return outcome
+
+
+def record_reads(release: Path, pipeline: str) -> None:
+    """Tell the fleet catalog this run read the datasets its release reads (so `stale` knows
+    their writers are used). The catalog is found through ``JUPYTER_PROMOTE_CATALOG_URL`` (the
+    local default sets it); without it, or if it does not answer, the run only logs why."""
+    url = os.environ.get("JUPYTER_PROMOTE_CATALOG_URL")
+    if not url:
+        return
+    logger = get_run_logger()
+    try:
+        from jupyter_promote.fleet.catalog import Catalog
+        from jupyter_promote.release.store import read_manifest
+
+        keys = [use.key for use in read_manifest(release).lineage.reads]
+        if not keys:
+            return
+        catalog = Catalog(url)
+        run_id = str(current_flow_run.get_id() or "")
+        for key in keys:
+            catalog.record_read(key, by=pipeline, run_id=run_id)
+        catalog.close()
+        logger.info(f"recorded reads of {', '.join(keys)} in the fleet catalog")
+    except Exception as exc:  # the run's work is done: a catalog problem must not fail it
+        logger.warning(f"could not record this run's reads in the fleet catalog: {exc}")
 
 
 def run_pipeline(

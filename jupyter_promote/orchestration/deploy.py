@@ -25,6 +25,7 @@ from jupyter_promote.release.manifest import ReleaseManifest
 from jupyter_promote.release.sources import DeploymentSource
 
 MANAGED_TAG = "jupyter-promote"
+EFFECTIVE_TIER_TAG = "effective-tier:"  # the tier counting everything downstream (the fleet)
 # The API this module (and :mod:`jupyter_promote.orchestration.runs`) talks to, set per call by
 # :func:`using`: long-lived processes (the Jupyter server, a kernel) must not have a project's URL
 # stick in ``os.environ``.
@@ -66,10 +67,27 @@ class DeploymentInfo:
     paused: bool
 
 
-def tags_for(manifest: ReleaseManifest) -> list[str]:
-    """``owner:…``, ``team:…``, ``tier:…`` and our marker tag."""
+def tags_for(manifest: ReleaseManifest, effective_tier: str | None = None) -> list[str]:
+    """``owner:…``, ``team:…``, ``tier:…``, ``effective-tier:…`` and our marker tag."""
     tags = [f"owner:{manifest.owner}", f"tier:{manifest.tier}", MANAGED_TAG]
+    tags.append(f"{EFFECTIVE_TIER_TAG}{effective_tier or manifest.tier}")
     return tags + ([f"team:{manifest.team}"] if manifest.team else [])
+
+
+def set_tag(name: str, prefix: str, value: str) -> None:
+    """Replace the deployment's tag starting with ``prefix`` by ``prefix + value``.
+
+    Raises:
+        DeploymentNotFound: the pipeline has no deployment.
+    """
+    from prefect.client.schemas.actions import DeploymentUpdate
+
+    deployment = read(name)
+    tags = [tag for tag in deployment.tags if not tag.startswith(prefix)] + [prefix + value]
+    if sorted(tags) == sorted(deployment.tags):
+        return
+    with prefect_client() as client:
+        client.update_deployment(deployment.id, DeploymentUpdate(tags=tags))
 
 
 def _schedules(manifest: ReleaseManifest) -> list[Any]:
@@ -104,6 +122,7 @@ def upsert(
     manifest: ReleaseManifest,
     description: str,
     source: DeploymentSource,
+    effective_tier: str | None = None,
 ) -> DeploymentInfo:
     """Create the pipeline's deployment, or move the existing one to this release.
 
@@ -113,6 +132,8 @@ def upsert(
         description: The runbook summary.
         source: Where workers find the release (pull steps, entrypoint, job variables);
             a storage source is uploaded first.
+        effective_tier: The tier counting everything downstream (from the fleet catalog),
+            tagged ``effective-tier:…`` so the Prefect UI can filter by it.
 
     Raises:
         PrefectUnavailable: the API cannot be reached.
@@ -132,7 +153,7 @@ def upsert(
             enforce_parameter_schema=True,
             description=description,
             work_pool_name=manifest.work_pool,
-            tags=tags_for(manifest),
+            tags=tags_for(manifest, effective_tier),
             path=source.path,
             entrypoint=source.entrypoint,
             pull_steps=source.pull_steps,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -36,6 +36,32 @@ class ParameterInfo(BaseModel):
     type: str = Field(description="Declared type: int, float, str, bool, list, dict or None.")
     default: Any = Field(description="The default value (JSON-compatible).")
     description: str = Field(default="", description="The assignment's trailing comment.")
+
+
+class DatasetUse(BaseModel):
+    """One dataset a pipeline reads or writes, and how we know (OpenLineage naming)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str = Field(
+        description="The dataset: namespace and name in one string, e.g."
+        " 's3://lake/loans.parquet', 'file:data/x.csv', 'sql:risk.loans'."
+    )
+    origin: Literal["found", "declared", "both"] = Field(
+        description="Found in the code by static analysis, declared with --reads/--writes, or both."
+    )
+    cells: list[int] = Field(
+        default_factory=list, description="0-based indices of the cells where it was found."
+    )
+
+
+class Lineage(BaseModel):
+    """What a release reads and writes: declared and found, kept apart."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reads: list[DatasetUse] = Field(default_factory=list, description="Datasets it reads.")
+    writes: list[DatasetUse] = Field(default_factory=list, description="Datasets it writes.")
 
 
 class ReleaseManifest(BaseModel):
@@ -65,6 +91,10 @@ class ReleaseManifest(BaseModel):
         default_factory=list, description="Typed deployment parameters with defaults."
     )
     steps: list[str] = Field(default_factory=list, description="Steps in run order.")
+    lineage: Lineage = Field(
+        default_factory=Lineage,
+        description="Datasets read and written: found in the code and declared (--reads/--writes).",
+    )
     promoted_by: str = Field(description="Who promoted this release.")
     promoted_at: str = Field(description="When, as timezone-aware ISO 8601 text.")
     dry_run: str = Field(
@@ -110,6 +140,7 @@ def build_manifest(
     promoted_at: datetime | str,
     dry_run: str,
     previous_version: str | None = None,
+    lineage: Lineage | None = None,
 ) -> ReleaseManifest:
     """The manifest of the release of ``nb`` (not written)."""
     when = promoted_at.isoformat() if isinstance(promoted_at, datetime) else promoted_at
@@ -127,5 +158,6 @@ def build_manifest(
         dry_run=dry_run,
         source_notebook=spec.notebook,
         previous_version=previous_version,
+        lineage=lineage or Lineage(),
         jupyter_promote_version=__version__,
     )

@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from jupyter_promote.analysis.spec import ExpectationEntry, Parameter, PipelineSpec, Step
+from jupyter_promote.release.runbook_lineage import FleetContext, lineage_section
 from jupyter_promote.release.settings import PromotionSettings
 
 _NONE = "—"
@@ -49,6 +50,7 @@ def render_runbook(
     promoted_at: datetime | str,
     dry_run: str,
     release_notebook: str | None = None,
+    fleet: FleetContext | None = None,
 ) -> str:
     """The release's ``RUNBOOK.md``.
 
@@ -62,6 +64,8 @@ def render_runbook(
         dry_run: The dry-run outcome as recorded in the manifest.
         release_notebook: Path of the release's notebook from the project folder; defaults to
             ``pipelines/NAME/VERSION/notebook.ipynb``.
+        fleet: What the fleet catalog knows (lineage, upstream and downstream, effective
+            tier); without it the page lists the declared reads and writes only.
 
     Returns:
         Markdown text ending with one newline; the same inputs always give the same text.
@@ -83,7 +87,7 @@ def render_runbook(
         _steps(spec),
         _expectations(spec),
         _ownership(settings),
-        _data(settings),
+        lineage_section(fleet) if fleet is not None else _data(settings),
         _by_hand(spec, settings, notebook),
         _rollback(settings),
         _release(settings, version, promoted_by, when, dry_run, spec.notebook),

@@ -24,8 +24,14 @@ import nbformat
 from jupyter_promote.analysis.spec import PipelineSpec
 from jupyter_promote.expectations import read_expectations
 from jupyter_promote.release.entrypoint import ENTRYPOINT_FILE, render_entrypoint
-from jupyter_promote.release.manifest import ReleaseManifest, build_manifest, manifest_text
+from jupyter_promote.release.manifest import (
+    Lineage,
+    ReleaseManifest,
+    build_manifest,
+    manifest_text,
+)
 from jupyter_promote.release.runbook import render_runbook
+from jupyter_promote.release.runbook_lineage import FleetContext
 from jupyter_promote.release.settings import PromotionSettings
 from jupyter_promote.release.store import current_release, list_releases, read_manifest, release_dir
 from jupyter_promote.release.version import (
@@ -92,6 +98,8 @@ def write_release(
     dry_run: str,
     environment_lock: list[str],
     schedule_text: str,
+    lineage: Lineage | None = None,
+    fleet: FleetContext | None = None,
 ) -> tuple[Path, ReleaseManifest, bool]:
     """Write the release of ``nb`` atomically, unless that version already exists.
 
@@ -109,6 +117,8 @@ def write_release(
         dry_run: 'passed', 'skipped (--no-dry-run)' or 'failed: MESSAGE'.
         environment_lock: ``requirements.lock`` lines (credentials in URLs are removed).
         schedule_text: The schedule in words, for the runbook.
+        lineage: What it reads and writes, found and declared (kept in the manifest).
+        fleet: The fleet's facts for the runbook's "Lineage and impact" section.
 
     Returns:
         ``(release folder, manifest, created)``; ``created`` is False when the version existed
@@ -131,6 +141,7 @@ def write_release(
         promoted_at=promoted_at,
         dry_run=dry_run,
         previous_version=_previous(pipelines_dir, settings.name),
+        lineage=lineage,
     )
     runbook = render_runbook(
         spec,
@@ -141,6 +152,7 @@ def write_release(
         promoted_at=manifest.promoted_at,
         dry_run=dry_run,
         release_notebook=f"{Path(pipelines_dir).name}/{settings.name}/{version}/{NOTEBOOK}",
+        fleet=fleet,
     )
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{version}-", dir=target.parent))

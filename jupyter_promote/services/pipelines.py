@@ -6,6 +6,7 @@ deployment state, the last run and the next run come from the Prefect API in one
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,9 @@ from jupyter_promote.release.store import current_release, release_dir
 
 # Run states that are not "a run that happened" (for the last-run column).
 _NOT_RUN = {"SCHEDULED", "PENDING"}
+
+
+log = logging.getLogger(__name__)
 
 
 class RunInfo(BaseModel):
@@ -37,6 +41,11 @@ class PipelineRow(BaseModel):
     owner: str = Field(description="Who answers for it.")
     team: str = Field(description="The owning team.")
     tier: str = Field(description="critical, high, normal or low.")
+    effective_tier: str | None = Field(
+        default=None,
+        description="The highest tier of the pipeline and everything downstream (fleet"
+        " catalog); null when the catalog is not available.",
+    )
     schedule: str = Field(description="The schedule in words.")
     timezone: str = Field(description="IANA timezone of the schedule.")
     version: str = Field(description="Current release version.")
@@ -68,16 +77,31 @@ def manifests(config: PromoteConfig) -> list[ReleaseManifest]:
     return [m for m in found if m is not None]
 
 
-def list_pipelines(config: PromoteConfig) -> PipelineListing:
-    """Every promoted pipeline with owner, tier, schedule, version, last and next run.
+def list_pipelines(
+    config: PromoteConfig,
+    *,
+    owner: str | None = None,
+    team: str | None = None,
+    tier: str | None = None,
+    prefect: bool = True,
+) -> PipelineListing:
+    """Promoted pipelines with owner, tier and effective tier, schedule, version, last and next
+    run; filtered by owner (id or e-mail as promoted), team or effective tier.
+
+    Rows come from the fleet catalog (kept in step with the release files); when the catalog
+    cannot be opened, from the files themselves (without effective tiers).
 
     Example:
         >>> from jupyter_promote.config import load_config
-        >>> list_pipelines(load_config("/nonexistent")).pipelines
+        >>> list_pipelines(load_config("/nonexistent"), prefect=False).pipelines
         []
     """
-    found = manifests(config)
+    found, effective = _current(config, owner, team, tier)
     rows = [_row(m, config) for m in found]
+    for row in rows:
+        row.effective_tier = effective.get(row.name)
+    if not prefect:
+        return PipelineListing(pipelines=rows)
     if not rows:
         return PipelineListing(pipelines=[])
     try:
@@ -85,6 +109,31 @@ def list_pipelines(config: PromoteConfig) -> PipelineListing:
     except PromoteError as exc:
         return PipelineListing(pipelines=rows, prefect_error=exc.message)
     return PipelineListing(pipelines=rows)
+
+
+def _current(
+    config: PromoteConfig, owner: str | None, team: str | None, tier: str | None
+) -> tuple[list[ReleaseManifest], dict[str, str]]:
+    """The current manifests (filtered) and effective tiers, from the catalog if it opens."""
+    try:
+        from jupyter_promote.services.fleet import open_catalog
+
+        catalog = open_catalog(config)
+        rows = catalog.pipelines(owner=owner, team=team, tier=tier)
+        listed = [ReleaseManifest.model_validate(catalog.manifest(r.name)) for r in rows]
+        return listed, {r.name: r.effective_tier for r in rows}
+    except (PromoteError, OSError, ImportError) as exc:
+        log.warning("fleet catalog not available, listing from the files: %s", exc)
+    except Exception as exc:  # a database driver's own errors: still list from the files
+        log.warning("fleet catalog not available, listing from the files: %s", exc)
+    listed = [
+        m
+        for m in manifests(config)
+        if (owner is None or m.owner.lower() == owner.lower())
+        and (team is None or m.team == team)
+        and (tier is None or m.tier == tier)
+    ]
+    return listed, {}
 
 
 def _row(manifest: ReleaseManifest, config: PromoteConfig) -> PipelineRow:

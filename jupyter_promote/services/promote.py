@@ -28,6 +28,7 @@ from jupyter_promote.analysis.spec import PipelineSpec
 from jupyter_promote.config import PromoteConfig
 from jupyter_promote.errors import PipelineInvalid, PromoteError
 from jupyter_promote.release.form import read_promotion, write_promotion
+from jupyter_promote.release.manifest import DatasetUse, Lineage
 from jupyter_promote.release.runbook import runbook_summary
 from jupyter_promote.release.schedule import describe_schedule, next_runs, sla_deadline_text
 from jupyter_promote.release.secrets import scan_notebook, secrets_error
@@ -197,6 +198,40 @@ class Prepared:
     spec: PipelineSpec
     settings: PromotionSettings
     env: dict[str, str]
+    lineage: Lineage
+
+
+def lineage_of(
+    loaded: LoadedNotebook, spec: PipelineSpec, settings: PromotionSettings, config: PromoteConfig
+) -> Lineage:
+    """What the notebook reads and writes: found in its code (static analysis of literal
+    paths, URLs and SQL) and declared (``--reads``/``--writes``), kept apart."""
+    from jupyter_promote.fleet.datasets import parse_dataset
+    from jupyter_promote.fleet.extract import extract_lineage
+
+    found = extract_lineage(
+        loaded.nb,
+        notebook_path=spec.notebook,
+        project_dir=str(config.project_path),
+        parameters={p.name: p.default for p in spec.parameters},
+        skip_cells=set(spec.skipped_cells) | set(spec.unassigned_cells),
+    )
+    uses: dict[str, dict[str, dict[str, Any]]] = {"read": {}, "write": {}}
+    for item in found:
+        entry = uses[item.direction].setdefault(
+            item.dataset.key, {"key": item.dataset.key, "origin": "found", "cells": []}
+        )
+        if item.cell_index not in entry["cells"]:
+            entry["cells"].append(item.cell_index)
+    for direction, declared in (("read", settings.reads), ("write", settings.writes)):
+        for text in declared:
+            key = parse_dataset(text).key
+            entry = uses[direction].setdefault(key, {"key": key, "origin": "declared", "cells": []})
+            entry["origin"] = "both" if entry["origin"] != "declared" else "declared"
+    return Lineage(
+        reads=[DatasetUse(**u) for _, u in sorted(uses["read"].items())],
+        writes=[DatasetUse(**u) for _, u in sorted(uses["write"].items())],
+    )
 
 
 def prepare(path: str | Path, given: dict[str, Any], config: PromoteConfig) -> Prepared:
@@ -224,7 +259,8 @@ def prepare(path: str | Path, given: dict[str, Any], config: PromoteConfig) -> P
     deploy.check_reachable(env["PREFECT_API_URL"])
     with deploy.using(env["PREFECT_API_URL"]):
         deploy.check_pool(settings.work_pool, config.release_source)
-    return Prepared(Path(path), loaded, spec, settings, env)
+    lineage = lineage_of(loaded, spec, settings, config)
+    return Prepared(Path(path), loaded, spec, settings, env, lineage)
 
 
 def promote(
@@ -237,6 +273,7 @@ def promote(
     progress: PromoteProgress | None = None,
     remember_in_file: bool = True,
     prepared: Prepared | None = None,
+    skipped_because: str = "--no-dry-run",
 ) -> PromoteResult:
     """Promote a notebook: see the module docstring for the order of things.
 
@@ -251,6 +288,7 @@ def promote(
         remember_in_file: Write the form into the notebook file; False when the frontend
             keeps it in the open notebook (the result's ``remember`` carries it).
         prepared: The result of :func:`prepare` when the caller already ran the checks.
+        skipped_because: Why the dry run is skipped, as the release records it.
 
     Raises:
         PromotionInvalid, PipelineInvalid, SecretsFound, DryRunFailed: nothing was written.
@@ -268,8 +306,8 @@ def promote(
     if dry_run:
         dry = _dry_run(prepared, config, progress)
     else:
-        dry = "skipped (--no-dry-run)"
-        progress.event("dry-run", "skipped", "turned off (recorded in the release)")
+        dry = f"skipped ({skipped_because})"
+        progress.event("dry-run", "skipped", f"{skipped_because} (recorded in the release)")
     api_url = prepared.env["PREFECT_API_URL"]
     with deploy.using(api_url), pipeline_lock(config.pipelines_path, prepared.settings.name):
         result = _release_and_deploy(prepared, config, dry, promoted_by, progress)
@@ -313,6 +351,8 @@ def _release_and_deploy(
 
     settings = prepared.settings
     progress.event("release", "started", "writing the immutable release")
+    catalog, warnings = _catalog(config)
+    context = _context(catalog, prepared)
     current = current_release(config.pipelines_path, settings.name)
     folder, manifest, created = write_release(
         config.pipelines_path,
@@ -324,17 +364,21 @@ def _release_and_deploy(
         dry_run=dry,
         environment_lock=_environment_lock(),
         schedule_text=describe_schedule(settings),
+        lineage=prepared.lineage,
+        fleet=context,
     )
     unchanged = not created and current is not None and current.version == manifest.version
     written = "unchanged" if unchanged else "written"
     progress.event("release", "completed", f"version {manifest.version} {written}")
     progress.event("deployment", "started", f"{settings.name} on work pool {settings.work_pool}")
+    effective = context.effective_tier if context else None
     try:
         info = deploy.upsert(
             folder,
             manifest,
             runbook_summary(prepared.spec, settings),
             worker_source(config, folder, manifest),
+            effective_tier=effective,
         )
     except Exception as exc:
         progress.event("deployment", "failed", f"{type(exc).__name__}: {exc}")
@@ -345,11 +389,71 @@ def _release_and_deploy(
             hint="check the Prefect server (`jupyter promote status`), then promote again to"
             " finish",
         ) from None
-    mark_deployed(folder, info.id)
+    manifest = mark_deployed(folder, info.id)
     set_current(config.pipelines_path, settings.name, manifest.version)
     result = promote_result(manifest, folder, info, prepared.env, unchanged, dry)
+    result.effective_tier = effective
+    result.warnings = warnings + _index(config, catalog, manifest, folder, result)
     progress.event("deployment", "completed", f"{info.name}: {result.schedule}")
     return result
+
+
+def _catalog(config: PromoteConfig) -> tuple[Any, list[str]]:
+    """The fleet catalog, or None and why (a promotion never fails for the index's sake: the
+    release files are the truth and the next sync catches up)."""
+    from jupyter_promote.services.fleet import open_catalog
+
+    try:
+        return open_catalog(config), []
+    except Exception as exc:
+        return None, [f"the fleet catalog is not available ({type(exc).__name__}: {exc});"
+                      " run `jupyter promote catalog sync` once it is"]  # fmt: skip
+
+
+def _context(catalog: Any, prepared: Prepared) -> Any:
+    if catalog is None:
+        return None
+    from jupyter_promote.services.fleet import context_for
+
+    settings = prepared.settings
+    return context_for(
+        catalog,
+        settings.name,
+        settings.tier,
+        [(u.key, u.origin) for u in prepared.lineage.reads],
+        [(u.key, u.origin) for u in prepared.lineage.writes],
+        settings.consumers,
+    )
+
+
+def _index(
+    config: PromoteConfig, catalog: Any, manifest: Any, folder: Path, result: PromoteResult
+) -> list[str]:
+    """Index the release, move changed effective tiers and runbooks; problems are warnings."""
+    if catalog is None:
+        return []
+    from jupyter_promote.services.fleet import apply_tier_changes, refresh_runbooks
+
+    try:
+        tagged = result.effective_tier or manifest.tier  # what the deployment got at upsert
+        changed = catalog.put(manifest, folder)
+        row = catalog.pipeline(manifest.name)
+        if row is not None:
+            result.effective_tier = row.effective_tier
+            if row.effective_tier != tagged:
+                changed[manifest.name] = (tagged, row.effective_tier)
+            else:
+                changed.pop(manifest.name, None)  # its deployment has the right tag already
+        stale_tags = apply_tier_changes(config, catalog, changed)
+        near = [manifest.name, *changed]
+        refresh_runbooks(config, catalog, catalog.pipelines(names=near))
+    except Exception as exc:
+        return [f"the fleet catalog could not index this release ({type(exc).__name__}: {exc});"
+                " run `jupyter promote catalog sync`"]  # fmt: skip
+    if stale_tags:
+        return [f"effective-tier tags not updated on: {', '.join(stale_tags)} (Prefect did not"
+                " answer); they are updated on the next promotion or `catalog sync`"]  # fmt: skip
+    return []
 
 
 def _environment_lock() -> list[str]:

@@ -39,6 +39,19 @@ class PromoteResult(BaseModel):
         default=False,
         description="The deployment is paused: no run starts until `resume` (next_runs is empty).",
     )
+    effective_tier: str | None = Field(
+        default=None,
+        description="The highest tier of the pipeline and everything downstream (fleet catalog).",
+    )
+    lineage: dict[str, Any] | None = Field(
+        default=None,
+        description="What the release reads and writes: {reads: [{key, origin, cells}],"
+        " writes: [...]}, origin found (in the code), declared (--reads/--writes) or both.",
+    )
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What did not work but did not stop the promotion (e.g. the catalog).",
+    )
     remember: dict[str, Any] | None = Field(
         default=None,
         description="The promotion form to keep in the open notebook's metadata"
@@ -69,6 +82,7 @@ def promote_result(
         paused=info.paused,
         ui_url=f"{stack.ui_base(env)}/deployments/deployment/{info.id}",
         dry_run=dry,
+        lineage=manifest.lineage.model_dump(mode="json"),
     )
 
 
@@ -146,9 +160,17 @@ def worker_source(config: PromoteConfig, folder: Path, manifest: Any) -> Deploym
         local_env={
             "JUPYTER_PROMOTE_RUNS_DIR": str(config.runs_path),
             "JUPYTER_PROMOTE_WORKDIR": str(workdir),
+            **_local_catalog(config),
         },
         entrypoint=f"{ENTRYPOINT_FILE}:{function_name(manifest.name)}",
     )
+
+
+def _local_catalog(config: PromoteConfig) -> dict[str, str]:
+    """Where a local worker records reads: the project's SQLite catalog. A database URL may
+    hold a password, so other catalogs are configured on the worker, never in a deployment."""
+    url = config.catalog_url
+    return {"JUPYTER_PROMOTE_CATALOG_URL": url} if url.startswith("sqlite:///") else {}
 
 
 def project_relative(path: str | Path, config: PromoteConfig) -> str:
@@ -180,7 +202,25 @@ def show(name: str, config: PromoteConfig, runs: int = 5) -> dict[str, Any]:
             for m in releases
         ],
         "recent_runs": _recent_runs(name, config, runs),
+        **_fleet_facts(name, config),
     }
+
+
+def _fleet_facts(name: str, config: PromoteConfig) -> dict[str, Any]:
+    """Effective tier, neighbours and history from the fleet catalog (empty when unavailable)."""
+    try:
+        from jupyter_promote.services.fleet import open_catalog
+
+        catalog = open_catalog(config)
+        row = catalog.pipeline(name)
+        return {
+            "effective_tier": row.effective_tier if row else None,
+            "upstream": sorted(catalog.walk([name], down=False)),
+            "downstream": sorted(catalog.walk([name])),
+            "events": catalog.events(name),
+        }
+    except Exception as exc:  # the catalog is an index: show still works from the files
+        return {"effective_tier": None, "catalog_error": f"{type(exc).__name__}: {exc}"}
 
 
 def _recent_runs(name: str, config: PromoteConfig, limit: int) -> list[dict[str, Any]] | str:

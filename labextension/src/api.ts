@@ -13,7 +13,9 @@ import {
   IErrorBody,
   IJob,
   IJobRequest,
+  ILineageGraph,
   IParseResult,
+  IPipelineDetail,
   IPipelines,
   IPipelineSpec,
   IPreview,
@@ -136,8 +138,14 @@ export class PromoteApi {
     return this.request('GET', ['pipelines']);
   }
 
-  pipeline(name: string): Promise<Record<string, unknown>> {
+  pipeline(name: string): Promise<IPipelineDetail> {
     return this.request('GET', ['pipelines', name]);
+  }
+
+  /** The lineage around pipeline `name`, `depth` pipelines each way (server default: 2). */
+  lineage(name: string, depth?: number): Promise<ILineageGraph> {
+    const query = depth === undefined ? '' : `?depth=${encodeURIComponent(String(depth))}`;
+    return this.request('GET', ['pipelines', name, 'lineage'], undefined, query);
   }
 
   trigger(name: string, parameters: Record<string, unknown> = {}): Promise<ITriggerResult> {

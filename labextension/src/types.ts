@@ -274,6 +274,12 @@ export interface IPipelineRow {
   owner: string;
   team: string;
   tier: Tier | string;
+  /**
+   * The highest tier of the pipeline and everything downstream of it (fleet catalog), e.g.
+   * "critical" for a "normal" pipeline feeding a critical one. Null when the catalog is not
+   * available; absent from older servers (read it as null).
+   */
+  effective_tier?: Tier | string | null;
   schedule: string | null;
   timezone: string;
   version: string;
@@ -291,6 +297,88 @@ export interface IPipelineRow {
 export interface IPipelines {
   pipelines: IPipelineRow[];
   prefect_error: string | null;
+}
+
+/** One event of a pipeline's history besides its releases (fleet catalog `events`). */
+export interface IPipelineEvent {
+  pipeline: string;
+  /** What happened, e.g. "transfer", "stale", "pause", "claim", "effective-tier". */
+  kind: string;
+  /** When, ISO 8601. */
+  at: string;
+  /** Who did it ("" when nobody in particular). */
+  actor: string;
+  /** What changed, e.g. "normal -> critical" for an effective-tier change. */
+  detail: string;
+  /** End of a time-limited event (a claim), ISO 8601; else null. */
+  until: string | null;
+}
+
+/** PipelineDetail (`GET pipelines/{name}`, as `jupyter promote show --json`). */
+export interface IPipelineDetail {
+  /** The current release manifest. */
+  manifest: Record<string, unknown>;
+  /** Every release: version, promoted_at, promoted_by, current. */
+  releases: Record<string, unknown>[];
+  /** Latest flow runs; a text saying why when Prefect is unreachable. */
+  recent_runs: Record<string, unknown>[] | string;
+  /** Highest tier of it and everything downstream (catalog); null when unknown. */
+  effective_tier?: Tier | string | null;
+  /** Pipelines it depends on. */
+  upstream?: string[];
+  /** Pipelines depending on it. */
+  downstream?: string[];
+  /** Its history besides releases, oldest first. */
+  events?: IPipelineEvent[];
+  /** Why the catalog's facts are missing, else null. */
+  catalog_error?: string | null;
+}
+
+export type LineageNodeKind = 'pipeline' | 'dataset' | 'consumer';
+/**
+ * pipeline -writes-> dataset, dataset -reads-> pipeline, pipeline -consumes-> consumer; the fleet
+ * graph (fleet/graph_json.py) also has dataset -matches-> dataset (a written key a read key with
+ * placeholders joins through).
+ */
+export type LineageEdgeKind = 'writes' | 'reads' | 'consumes' | 'matches';
+
+/** LineageNode: a pipeline, a dataset or a consumer around the pipeline a lineage is drawn for. */
+export interface ILineageNode {
+  /**
+   * Unique id across kinds: the pipeline name, the dataset key (e.g. "s3://lake/x.parquet"),
+   * "consumer:NAME". The fleet graph prefixes every kind ("pipeline:NAME", "dataset:KEY"), so the
+   * panel finds a pipeline by its `label` too.
+   */
+  id: string;
+  kind: LineageNodeKind | string;
+  /** What to show: the pipeline or consumer name, the full dataset key. */
+  label: string;
+  /** A pipeline's own tier; null for datasets and consumers. */
+  tier?: Tier | string | null;
+  /**
+   * A pipeline's effective tier (it and everything downstream); for a dataset, the highest tier
+   * reading it when the server knows; null when unknown.
+   */
+  effective_tier?: Tier | string | null;
+  /** A pipeline's owner; null for datasets and consumers. */
+  owner?: string | null;
+}
+
+/** LineageEdge: how two nodes connect (see {@link LineageEdgeKind}). */
+export interface ILineageEdge {
+  /** Node id the edge leaves. */
+  source: string;
+  /** Node id the edge reaches. */
+  target: string;
+  kind: LineageEdgeKind | string;
+}
+
+/** LineageGraph (`GET pipelines/{name}/lineage?depth=2`): the neighbourhood of one pipeline. */
+export interface ILineageGraph {
+  /** The pipeline the graph is drawn around. */
+  center: string;
+  nodes: ILineageNode[];
+  edges: ILineageEdge[];
 }
 
 export interface ITriggerResult {

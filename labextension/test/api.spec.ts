@@ -63,6 +63,19 @@ describe('PromoteApi', () => {
     expect(await calls[3].json()).toEqual({ version: 'abc123' });
   });
 
+  it('GETs a pipeline and its lineage, with the depth when given', async () => {
+    const graph = { center: 'daily sales', nodes: [], edges: [] };
+    const { api, calls } = apiWith(() => json(200, graph));
+    await api.pipeline('daily-sales');
+    expect(await api.lineage('daily sales', 3)).toEqual(graph);
+    await api.lineage('daily-sales');
+    expect(calls.map(c => `${c.method} ${c.url}`)).toEqual([
+      'GET http://localhost:8888/lab-base/jupyter-promote/api/pipelines/daily-sales',
+      'GET http://localhost:8888/lab-base/jupyter-promote/api/pipelines/daily%20sales/lineage?depth=3',
+      'GET http://localhost:8888/lab-base/jupyter-promote/api/pipelines/daily-sales/lineage'
+    ]);
+  });
+
   it('posts expectation parse, apply, preview and jobs bodies as given', async () => {
     const { api, calls } = apiWith(() => json(200, {}));
     await api.parseExpectation('loans: amount between 0 and 5', 'warn');

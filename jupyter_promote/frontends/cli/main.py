@@ -16,6 +16,7 @@ from pathlib import Path
 from jupyter_promote._startup import skip_unused_optional_imports
 from jupyter_promote._version import __version__
 from jupyter_promote.errors import PromoteError
+from jupyter_promote.frontends.cli import fleet as cli_fleet
 from jupyter_promote.frontends.cli import promote as cli_promote
 from jupyter_promote.frontends.cli import run as cli_run
 
@@ -151,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_promote.register(sub)
     cli_promote.register_manage(sub)
     cli_promote.register_show(sub)
+    cli_fleet.register(sub)
 
     up = sub.add_parser(
         "up",

@@ -44,7 +44,7 @@ def cmd_ls(args: argparse.Namespace) -> int:
 
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
     config = load_config(args.project_dir)
-    listing = list_pipelines(config)
+    listing = list_pipelines(config, owner=args.owner, team=args.team, tier=args.tier)
     if args.json:
         print(listing.model_dump_json(indent=2))
         return 0
@@ -52,15 +52,16 @@ def cmd_ls(args: argparse.Namespace) -> int:
         print(f"no promoted pipelines under {config.pipelines_path}", file=sys.stderr)
         return 0
     print(
-        f"{'name':<22} {'owner':<22} {'tier':<8} {'schedule':<34} {'version':<12}"
-        f" {'last run':<26} next run"
+        f"{'name':<22} {'owner':<22} {'tier':<8} {'effective':<9} {'schedule':<34}"
+        f" {'version':<12} {'last run':<26} next run"
     )
     for row in listing.pipelines:
         texts = state_summary(row)
         version = row.version if row.deployed else f"{row.version}!"
         print(
-            f"{row.name:<22} {row.owner:<22} {row.tier:<8} {row.schedule[:34]:<34} {version:<12}"
-            f" {texts['last']:<26} {texts['next']} {texts['paused']}".rstrip()
+            f"{row.name:<22} {row.owner:<22} {row.tier:<8} {row.effective_tier or '?':<9}"
+            f" {row.schedule[:34]:<34} {version:<12} {texts['last']:<26} {texts['next']}"
+            f" {texts['paused']}".rstrip()
         )
     if any(not row.deployed for row in listing.pipelines):
         print("! = release written but not deployed: promote again to finish", file=sys.stderr)
@@ -85,6 +86,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     ls = sub.add_parser("ls", help="list promoted pipelines")
     ls.add_argument("--json", action="store_true", help="print the manifests as JSON")
+    ls.add_argument("--owner", help="only this owner's pipelines (as promoted: id or e-mail)")
+    ls.add_argument("--team", help="only this team's pipelines")
+    ls.add_argument("--tier", help="only pipelines of this effective tier")
     ls.add_argument("--project-dir", help="project folder (default: current directory)")
     ls.set_defaults(func=cmd_ls)
 
@@ -220,10 +224,28 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(json.dumps(found, indent=2))
         return 0
     m = found["manifest"]
-    keys = ("name", "version", "owner", "team", "tier", "schedule", "interval_seconds",
-            "timezone", "sla", "consumers", "work_pool", "dry_run", "deployed")  # fmt: skip
+    keys = ("name", "version", "owner", "team", "tier", "effective_tier", "schedule",
+            "interval_seconds", "timezone", "sla", "consumers", "work_pool", "dry_run",
+            "deployed")  # fmt: skip
     for key in keys:
-        print(f"{key + ':':<18} {m.get(key)}")
+        value = found.get("effective_tier") if key == "effective_tier" else m.get(key)
+        print(f"{key + ':':<18} {value}")
+    lineage = m.get("lineage") or {}
+    for direction in ("reads", "writes"):
+        uses = lineage.get(direction) or []
+        print(f"{direction}:" + ("" if uses else " -"))
+        for use in uses:
+            print(f"    {use['key']}  ({use['origin']})")
+    for label, names in (
+        ("upstream", found.get("upstream")),
+        ("downstream", found.get("downstream")),
+    ):
+        print(f"{label}: {', '.join(names) if names else '-'}")
+    events = found.get("events") or []
+    print("history:" + ("" if events else " -"))
+    for e in events:
+        until = f" until {e['until'][:10]}" if e.get("until") else ""
+        print(f"    {e['at'][:19]}  {e['kind']:<15} {e['detail']}{until}  {e['actor']}".rstrip())
     print("releases:")
     for r in found["releases"]:
         mark = "*" if r["current"] else " "

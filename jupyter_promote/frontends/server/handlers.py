@@ -16,6 +16,7 @@ from tornado import web
 
 from jupyter_promote.frontends.server.base import PromoteHandler, identity_name
 from jupyter_promote.frontends.server.pipeline_handlers import (
+    LineageHandler,
     PauseHandler,
     PipelineHandler,
     PipelinesHandler,
@@ -231,6 +232,7 @@ ROUTES: list[tuple[str, type[PromoteHandler], dict[str, Any]]] = [
     ("pipelines/{name}/pause", PauseHandler, {"paused": True}),
     ("pipelines/{name}/resume", PauseHandler, {"paused": False}),
     ("pipelines/{name}/rollback", RollbackHandler, {}),
+    ("pipelines/{name}/lineage", LineageHandler, {}),
 ]
 API_PREFIX = "jupyter-promote/api/"
 

@@ -265,3 +265,48 @@ class PipelineDetail(BaseModel):
     recent_runs: list[dict[str, Any]] | str = Field(
         description="Latest flow runs; a text saying why when Prefect is unreachable."
     )
+    effective_tier: str | None = Field(
+        default=None, description="Highest tier of it and everything downstream (catalog)."
+    )
+    upstream: list[str] = Field(default_factory=list, description="Pipelines it depends on.")
+    downstream: list[str] = Field(default_factory=list, description="Pipelines depending on it.")
+    events: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Its history besides releases: transfers, stale notices, pauses, claims,"
+        " effective-tier changes ({pipeline, kind, at, actor, detail, until}).",
+    )
+    catalog_error: str | None = Field(
+        default=None, description="Why the catalog's facts are missing, else null."
+    )
+
+
+class LineageNode(BaseModel):
+    """A node of the lineage graph: a pipeline, a dataset or a consumer."""
+
+    id: str = Field(
+        description="Unique id with its kind: pipeline:NAME, dataset:KEY, consumer:NAME."
+    )
+    kind: Literal["pipeline", "dataset", "consumer"] = Field(description="What it is.")
+    label: str = Field(description="What to show.")
+    tier: str | None = Field(default=None, description="A pipeline's own tier.")
+    effective_tier: str | None = Field(default=None, description="A pipeline's effective tier.")
+    owner: str | None = Field(default=None, description="A pipeline's owner.")
+
+
+class LineageEdge(BaseModel):
+    """pipeline -writes-> dataset, dataset -reads-> pipeline, pipeline -consumes-> consumer."""
+
+    source: str = Field(description="Node id the edge leaves.")
+    target: str = Field(description="Node id the edge reaches.")
+    kind: Literal["writes", "reads", "consumes", "matches"] = Field(
+        description="What the edge means (matches: a written dataset joins a read one whose"
+        " name has {placeholders})."
+    )
+
+
+class LineageGraph(BaseModel):
+    """The lineage around one pipeline (its neighbourhood, ``depth`` hops each way)."""
+
+    center: str = Field(description="The pipeline the graph is drawn around.")
+    nodes: list[LineageNode] = Field(description="Pipelines, datasets and consumers.")
+    edges: list[LineageEdge] = Field(description="How they connect.")

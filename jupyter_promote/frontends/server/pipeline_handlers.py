@@ -119,3 +119,21 @@ class RollbackHandler(_PipelineHandler):
             releases.rollback, self.known(name), self.config_, request.version
         )
         self.answer(result)
+
+
+class LineageHandler(_PipelineHandler):
+    api: ClassVar = {"get": ("The lineage around a pipeline", None, "LineageGraph", 200)}
+
+    @web.authenticated
+    @authorized
+    async def get(self, name: str) -> None:
+        from jupyter_promote.frontends.server import models as m
+        from jupyter_promote.services.fleet import neighbourhood
+
+        depth = self.get_query_argument("depth", "2")
+        if not depth.isdigit() or not 1 <= int(depth) <= 5:
+            raise web.HTTPError(400, "depth must be a number from 1 to 5")
+        nodes, edges = await self.blocking(
+            neighbourhood, self.config_, self.known(name), int(depth)
+        )
+        self.answer(m.LineageGraph(center=name, nodes=nodes, edges=edges))

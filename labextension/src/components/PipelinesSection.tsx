@@ -2,26 +2,44 @@ import * as React from 'react';
 
 import { showDialog, Dialog } from '@jupyterlab/apputils';
 
+import { effectiveTierTitle, isRaised } from '../fleet';
 import { PromoteModel } from '../model';
 import { overrideUiUrl, shortTime } from '../paths';
 import { IPipelineRow, IPipelines } from '../types';
 import { errorText } from '../util';
 import { ErrorBox, Section } from './common';
 import { PathLink } from './JobView';
+import { LineageView } from './LineageView';
 
 type Err = { message: string; hint: string | null } | null;
 
-/** Promoted pipelines: owner, tier, schedule, version, last/next run, and actions. */
+/** The effective tier of a row, marked when something downstream raised it above its own tier. */
+function EffectiveTier(props: { row: IPipelineRow }): JSX.Element {
+  const { tier, effective_tier: effective = null } = props.row;
+  return (
+    <td data-jp-promote-effective-tier={effective ?? ''} title={effectiveTierTitle(tier, effective)}>
+      {effective ?? '-'}
+      {isRaised(tier, effective) ? <span className="jp-Promote-raised"> ▲</span> : null}
+    </td>
+  );
+}
+
+/**
+ * Promoted pipelines: owner, tier, effective tier, schedule, version, last/next run, and
+ * actions; below, the lineage of the open notebook's pipeline.
+ */
 export function PipelinesSection(props: { model: PromoteModel; open: (path: string) => void }): JSX.Element {
   const { model } = props;
   const [data, setData] = React.useState<IPipelines | null>(null);
   const [mine, setMine] = React.useState(false);
   const [error, setError] = React.useState<Err>(null);
   const [note, setNote] = React.useState<string | null>(null);
+  const [loads, setLoads] = React.useState(0);
 
   const load = React.useCallback(async () => {
     try {
       setData(await model.api.pipelines());
+      setLoads(n => n + 1);
       setError(null);
     } catch (err) {
       setError(errorText(err));
@@ -84,6 +102,7 @@ export function PipelinesSection(props: { model: PromoteModel; open: (path: stri
               <th>name</th>
               <th>owner</th>
               <th>tier</th>
+              <th title="The highest tier of the pipeline and everything downstream">effective</th>
               <th>schedule</th>
               <th>version</th>
               <th>last run</th>
@@ -97,6 +116,7 @@ export function PipelinesSection(props: { model: PromoteModel; open: (path: stri
                 <td>{row.name}</td>
                 <td>{row.owner}</td>
                 <td>{row.tier}</td>
+                <EffectiveTier row={row} />
                 <td title={row.timezone}>{row.paused ? `${row.schedule ?? ''} (paused)` : row.schedule ?? ''}</td>
                 <td>{row.version}</td>
                 <td data-jp-promote-last-state={row.last_run?.state ?? ''}>
@@ -130,6 +150,7 @@ export function PipelinesSection(props: { model: PromoteModel; open: (path: stri
           </tbody>
         </table>
       ) : null}
+      <LineageView api={model.api} path={model.path} rows={data?.pipelines ?? null} reloads={loads} />
     </Section>
   );
 }

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+
+import { centerId, edgeSentence, effectiveTierTitle, isRaised, nodeCaption, promotedFrom, tierClass } from '../src/fleet';
+import { ILineageGraph, IPipelineRow } from '../src/types';
+
+function row(name: string, source: string | null): IPipelineRow {
+  return {
+    name,
+    owner: 'ana',
+    team: 'risk',
+    tier: 'normal',
+    effective_tier: 'critical',
+    schedule: 'daily at 06:00',
+    timezone: 'UTC',
+    version: 'v1',
+    deployed: true,
+    paused: false,
+    last_run: null,
+    next_run: null,
+    ui_url: null,
+    runbook: null,
+    release_dir: null,
+    last_executed_notebook: null,
+    source_notebook: source
+  };
+}
+
+const graph: ILineageGraph = {
+  center: 'report',
+  nodes: [
+    { id: 'pipeline:extract', kind: 'pipeline', label: 'extract', tier: 'low', effective_tier: 'critical', owner: 'ana' },
+    { id: 'dataset:file:data/x.csv', kind: 'dataset', label: 'file:data/x.csv' },
+    { id: 'pipeline:report', kind: 'pipeline', label: 'report', tier: 'critical', effective_tier: 'critical', owner: null },
+    { id: 'consumer:cfo', kind: 'consumer', label: 'cfo' }
+  ],
+  edges: [
+    { source: 'pipeline:extract', target: 'dataset:file:data/x.csv', kind: 'writes' },
+    { source: 'dataset:file:data/x.csv', target: 'pipeline:report', kind: 'reads' },
+    { source: 'pipeline:report', target: 'consumer:cfo', kind: 'consumes' }
+  ]
+};
+
+describe('tiers', () => {
+  it('maps tiers to their CSS modifier', () => {
+    expect(['critical', 'high', 'normal', 'low', 'urgent', null, undefined].map(tierClass)).toEqual([
+      'critical',
+      'high',
+      'normal',
+      'low',
+      'unknown',
+      'unknown',
+      'unknown'
+    ]);
+  });
+
+  it('says when and why an effective tier differs', () => {
+    expect(isRaised('normal', 'critical')).toBe(true);
+    expect(isRaised('high', 'high')).toBe(false);
+    expect(isRaised('high', null)).toBe(false);
+    expect(effectiveTierTitle('normal', 'critical')).toBe('raised by something downstream (own tier: normal)');
+    expect(effectiveTierTitle('high', 'high')).toBe('its own tier: nothing downstream is higher');
+    expect(effectiveTierTitle('high', null)).toBe('unknown: the fleet catalog is not available');
+  });
+});
+
+describe('promotedFrom', () => {
+  it('finds the pipelines promoted from the open notebook, by name', () => {
+    const rows = [row('zeta', 'work/loans.ipynb'), row('alpha', './work/loans.ipynb'), row('other', 'loans.ipynb'), row('none', null)];
+    expect(promotedFrom(rows, 'work/loans.ipynb').map(r => r.name)).toEqual(['alpha', 'zeta']);
+    expect(promotedFrom(rows, '/loans.ipynb').map(r => r.name)).toEqual(['other']);
+    expect(promotedFrom(rows, 'work/other.ipynb')).toEqual([]);
+    expect(promotedFrom(rows, null)).toEqual([]);
+  });
+});
+
+describe('lineage nodes', () => {
+  it('finds the centre by id or by a pipeline label', () => {
+    expect(centerId(graph)).toBe('pipeline:report');
+    expect(centerId({ ...graph, center: 'consumer:cfo' })).toBe('consumer:cfo');
+    expect(centerId({ ...graph, center: 'cfo' })).toBeNull();
+  });
+
+  it('captions pipelines with owner and tiers, datasets and consumers with their neighbours', () => {
+    const [extract, data, report, cfo] = graph.nodes;
+    expect(nodeCaption(graph, extract)).toBe(
+      'extract: owner ana, tier low, effective tier critical (raised by something downstream)'
+    );
+    expect(nodeCaption(graph, report)).toBe('report: owner unknown, tier critical, effective tier critical');
+    expect(nodeCaption(graph, data)).toBe('file:data/x.csv: written by extract, read by report');
+    expect(nodeCaption(graph, cfo)).toBe('cfo: consumer of report');
+  });
+
+  it('puts edges in words', () => {
+    const label = (id: string) => id.split(':').slice(1).join(':');
+    expect(graph.edges.map(e => edgeSentence(e, label))).toEqual([
+      'extract writes file:data/x.csv',
+      'report reads file:data/x.csv',
+      'cfo is fed by report'
+    ]);
+    expect(edgeSentence({ source: 'dataset:a/2024.csv', target: 'dataset:a/{day}.csv', kind: 'matches' }, label)).toBe(
+      'a/2024.csv is read as a/{day}.csv'
+    );
+  });
+});
