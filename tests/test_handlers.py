@@ -370,12 +370,15 @@ async def test_pipelines_empty_then_unknown_names_are_404(api):
         ("pipelines/nope/pause", {}, "nope"),
         ("pipelines/nope/resume", {}, "nope"),
         ("pipelines/nope/rollback", {}, "nope"),
+        ("pipelines/nope/lineage", None, "nope"),
         ("pipelines/..", None, ".."),
     ]:
         status, answer = await api(route, payload)
         assert_error(status, answer, 404, f"no pipeline {name!r} is promoted in this project")
         assert answer["reason"] == "ReleaseNotFound", (route, answer)
         assert answer["details"] == {"name": name}, (route, answer)
+    status, answer = await api("pipelines/nope/lineage", params={"depth": "9"})
+    assert_error(status, answer, 400, "depth must be a number from 1 to 5")
 
 
 # -- against the session's real Prefect server ------------------------------------------------

@@ -374,7 +374,7 @@ def test_pipelines_list_pause_resume_and_run_now(page, lab, prefect_server, snap
     [version] = [p.name for p in (lab.root / "pipelines" / PIPELINE).iterdir() if p.is_dir()]
     expect(cells.nth(1)).to_have_text("ana")
     expect(cells.nth(2)).to_have_text("critical")
-    expect(cells.nth(4)).to_have_text(version)
+    expect(cells.nth(5)).to_have_text(version)
     href = row.locator('[data-jp-promote-link="prefect-ui"]').get_attribute("href")
     deployment_id = href.rstrip("/").rsplit("/", 1)[-1]
 

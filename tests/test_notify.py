@@ -398,9 +398,12 @@ def test_block_reference_without_prefect_api_url_says_so(monkeypatch):
 
 
 @pytest.mark.prefect
-def test_block_reference_resolves_from_the_session_server(prefect_server, receiver):
+def test_block_reference_resolves_from_the_session_server(prefect_server, receiver, monkeypatch):
     """Needs the session's Prefect server: a real Secret block, read at send time."""
     from prefect.blocks.system import Secret
+
+    for key, value in prefect_server.env.items():  # this process talks to the session server
+        monkeypatch.setenv(key, value)
 
     secret = receiver.url("/ok/T9/B9/tok-from-block")
     Secret(value=secret).save("notify-test-webhook", overwrite=True)

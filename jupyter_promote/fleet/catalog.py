@@ -99,7 +99,24 @@ class Catalog:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Create the tables; an index of an older shape is rebuilt from the files (its
+        history, reads and events, is kept: those tables have not changed shape)."""
         t.metadata.create_all(self.engine)
+        with self._tx() as conn:
+            stored = conn.execute(
+                select(t.meta.c.value).where(t.meta.c.key == "schema_version")
+            ).scalar()
+            if stored == str(t.SCHEMA_VERSION):
+                return
+            # new, or an older shape: the derived tables are (re)built by the next sync
+            for table in (t.links, t.edges, t.consumers, t.datasets, t.pipelines):
+                table.drop(conn, checkfirst=True)
+            t.metadata.create_all(conn)
+            conn.execute(delete(t.meta).where(t.meta.c.key == "schema_version"))
+            conn.execute(insert(t.meta).values(key="schema_version", value=str(t.SCHEMA_VERSION)))
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
@@ -173,6 +190,7 @@ class Catalog:
                 insert(t.pipelines).values(
                     name=name,
                     owner=manifest.owner,
+                    owner_key=manifest.owner.lower(),
                     team=manifest.team,
                     tier=manifest.tier,
                     effective_tier=manifest.tier,
@@ -222,7 +240,7 @@ class Catalog:
                 or_(t.links.c.upstream.in_(names), t.links.c.downstream.in_(names))
             )
         )
-        found: set[tuple[str, str, str]] = set()
+        found: set[tuple[str, str, str, str]] = set()
         for name in names:
             rows = conn.execute(
                 select(t.edges.c.dataset_key, t.edges.c.direction).where(t.edges.c.pipeline == name)
@@ -232,10 +250,16 @@ class Catalog:
                 for peer, peer_key in self._matching(conn, key, other):
                     if peer == name:
                         continue
-                    up, down = (name, peer) if direction == "write" else (peer, name)
-                    found.add((up, down, key if direction == "write" else peer_key))
-        for up, down, key in sorted(found):
-            conn.execute(insert(t.links).values(upstream=up, downstream=down, dataset_key=key))
+                    if direction == "write":
+                        found.add((name, peer, key, peer_key))
+                    else:
+                        found.add((peer, name, peer_key, key))
+        rows_ = [
+            {"upstream": up, "downstream": down, "dataset_key": written, "read_key": read}
+            for up, down, written, read in sorted(found)
+        ]
+        if rows_:
+            conn.execute(insert(t.links), rows_)
 
     def _matching(self, conn: Connection, key: str, direction: str) -> list[tuple[str, str]]:
         """Pipelines with an edge of ``direction`` on a dataset matching ``key``."""
@@ -310,7 +334,7 @@ class Catalog:
         """Pipelines, by name; filters use indexes (owner matches case-insensitively)."""
         query = select(*_ROW_COLUMNS).order_by(t.pipelines.c.name)
         if owner is not None:
-            query = query.where(func.lower(t.pipelines.c.owner) == owner.lower())
+            query = query.where(t.pipelines.c.owner_key == owner.lower())
         if team is not None:
             query = query.where(t.pipelines.c.team == team)
         if tier is not None:
@@ -385,6 +409,111 @@ class Catalog:
             readers = sorted({p for p, _ in self._matching(conn, key, "read")})
             writers = sorted({p for p, _ in self._matching(conn, key, "write")})
         return readers, writers
+
+    def writes_of(self, names: Iterable[str]) -> dict[str, list[str]]:
+        """The datasets each of ``names`` writes (one query per 500 names)."""
+        out: dict[str, list[str]] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(list(names), 500):
+                rows = conn.execute(
+                    select(t.edges.c.pipeline, t.edges.c.dataset_key).where(
+                        t.edges.c.pipeline.in_(chunk), t.edges.c.direction == "write"
+                    )
+                ).all()
+                for pipeline, key in rows:
+                    out.setdefault(pipeline, []).append(key)
+        return out
+
+    def lineage_json_text(self) -> Iterator[str]:
+        """The whole fleet's lineage as JSON text, assembled by the database (see
+        :mod:`.export`): what ``lineage --json`` prints."""
+        from jupyter_promote.fleet.export import lineage_json_lines
+
+        with self.engine.connect() as conn:
+            yield from lineage_json_lines(conn)
+
+    def lineage_json(self) -> dict[str, list[dict[str, Any]]]:
+        """The whole fleet's lineage in the shape of :func:`jupyter_promote.fleet.graph.to_json`,
+        straight from the indexed tables (the matching is in ``jp_links`` already), so it stays
+        fast for 100,000 pipelines."""
+        from jupyter_promote.fleet.model import highest_tier as best
+
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.pipelines.c.name, t.pipelines.c.owner, t.pipelines.c.team,
+                       t.pipelines.c.tier, t.pipelines.c.effective_tier)
+                .order_by(t.pipelines.c.name)
+            ).all()  # fmt: skip
+            edge_rows = conn.execute(
+                select(t.edges.c.pipeline, t.edges.c.dataset_key, t.edges.c.direction)
+            ).all()
+            consumer_rows = conn.execute(select(t.consumers)).all()
+            link_rows = conn.execute(
+                select(t.links.c.downstream, t.links.c.dataset_key, t.links.c.read_key)
+            ).all()
+        effective = {r.name: r.effective_tier for r in rows}
+        reads: dict[str, list[str]] = {}
+        writes: dict[str, list[str]] = {}
+        readers: dict[str, list[str]] = {}
+        writers: dict[str, list[str]] = {}
+        for pipeline, key, direction in edge_rows:
+            if direction == "read":
+                reads.setdefault(pipeline, []).append(key)
+                readers.setdefault(key, []).append(pipeline)
+            else:
+                writes.setdefault(pipeline, []).append(key)
+                writers.setdefault(key, []).append(pipeline)
+        consumed: dict[str, list[str]] = {}
+        by_pipeline: dict[str, list[str]] = {}
+        for pipeline, consumer in consumer_rows:
+            consumed.setdefault(consumer, []).append(pipeline)
+            by_pipeline.setdefault(pipeline, []).append(consumer)
+        fed: dict[str, set[str]] = {}  # dataset -> pipelines reading it, placeholders matched
+        matches: set[tuple[str, str]] = set()
+        for downstream, written, read in link_rows:
+            fed.setdefault(written, set()).add(downstream)
+            if written != read:
+                matches.add((written, read))
+        keys = sorted(set(readers) | set(writers))
+        datasets = []
+        for key in keys:
+            using = fed.get(key, set()) | set(readers.get(key, ()))
+            datasets.append({
+                "key": key,
+                "pattern": "{" in key,
+                "effective_tier": best(*(effective[p] for p in using)) if using else None,
+                "writers": sorted(writers.get(key, [])),
+                "readers": sorted(readers.get(key, [])),
+            })  # fmt: skip
+        edges = {
+            ("pipeline:" + p, "dataset:" + k, "writes") for k, ps in writers.items() for p in ps
+        }
+        edges |= {
+            ("dataset:" + k, "pipeline:" + p, "reads") for k, ps in readers.items() for p in ps
+        }
+        edges |= {("dataset:" + w, "dataset:" + r, "matches") for w, r in matches}
+        edges |= {("pipeline:" + p, "consumer:" + c, "consumes")
+                  for p, cs in by_pipeline.items() for c in cs}  # fmt: skip
+        return {
+            "pipelines": [
+                {
+                    "name": r.name,
+                    "owner": r.owner,
+                    "team": r.team,
+                    "tier": r.tier,
+                    "effective_tier": r.effective_tier,
+                    "reads": sorted(set(reads.get(r.name, []))),
+                    "writes": sorted(set(writes.get(r.name, []))),
+                    "consumers": sorted(set(by_pipeline.get(r.name, []))),
+                }
+                for r in rows
+            ],
+            "datasets": datasets,
+            "consumers": [
+                {"name": c, "pipelines": sorted(set(ps))} for c, ps in sorted(consumed.items())
+            ],
+            "edges": [{"source": s, "target": d, "kind": k} for s, d, k in sorted(edges)],
+        }
 
     def dataset_keys(self) -> list[str]:
         with self.engine.connect() as conn:

@@ -20,14 +20,15 @@ from sqlalchemy import (
     Text,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 3
 metadata = MetaData()
 
 pipelines = Table(
     "jp_pipelines",
     metadata,
     Column("name", String(63), primary_key=True),
-    Column("owner", String(255), nullable=False, index=True),
+    Column("owner", String(255), nullable=False),
+    Column("owner_key", String(255), nullable=False, index=True),  # lowercased: any-case lookup
     Column("team", String(255), nullable=False, default="", index=True),
     Column("tier", String(16), nullable=False),
     Column("effective_tier", String(16), nullable=False, index=True),
@@ -71,7 +72,8 @@ links = Table(
     metadata,
     Column("upstream", String(63), primary_key=True),
     Column("downstream", String(63), primary_key=True),
-    Column("dataset_key", String(1024), primary_key=True),
+    Column("dataset_key", String(1024), primary_key=True),  # the key the upstream writes
+    Column("read_key", String(1024), primary_key=True),  # the key the downstream reads
     Index("jp_links_by_downstream", "downstream"),
 )
 

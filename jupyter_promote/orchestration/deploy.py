@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -273,12 +274,17 @@ def set_paused(name: str, paused: bool) -> None:
         )
         response.raise_for_status()
         # ... and a scheduler pass that read the deployment just before the pause may still
-        # insert its batch afterwards: sweep those too.
-        _drop_scheduled_runs(client, deployment.id)
+        # insert its batch afterwards: sweep until two sweeps half a second apart find none
+        # (a pass takes well under a second; bounded at a few seconds).
+        quiet, deadline = 0, time.monotonic() + 5
+        while quiet < 2 and time.monotonic() < deadline:
+            quiet = 0 if _drop_scheduled_runs(client, deployment.id) else quiet + 1
+            if quiet < 2:
+                time.sleep(0.5)
 
 
-def _drop_scheduled_runs(client: Any, deployment_id: Any) -> None:
-    """Delete the deployment's not-yet-started runs that its schedule created."""
+def _drop_scheduled_runs(client: Any, deployment_id: Any) -> int:
+    """Delete the deployment's not-yet-started runs that its schedule created; how many."""
     from prefect.client.schemas.filters import (
         DeploymentFilter,
         DeploymentFilterId,
@@ -294,10 +300,13 @@ def _drop_scheduled_runs(client: Any, deployment_id: Any) -> None:
     )
     of_deployment = DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id]))
     runs = client.read_flow_runs(flow_run_filter=scheduled, deployment_filter=of_deployment)
+    dropped = 0
     for run in runs:
         if run.auto_scheduled and not run.run_count:
             with contextlib.suppress(ObjectNotFound):  # started or deleted meanwhile
                 client.delete_flow_run(run.id)
+                dropped += 1
+    return dropped
 
 
 def trigger(

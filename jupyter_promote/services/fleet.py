@@ -118,7 +118,7 @@ def impact(config: PromoteConfig, target: str, *, catalog: Catalog | None = None
             Reached(name, row.owner, row.team, row.tier, row.effective_tier, depth + 1 if
                     report.kind == "dataset" else depth, via, through)
         )  # fmt: skip
-        report.datasets += [k for k, _ in catalog.datasets_of(name)["write"]]
+    report.datasets += [k for keys in catalog.writes_of(reached).values() for k in keys]
     report.datasets = sorted(dict.fromkeys(report.datasets))
     consumers = catalog.consumers_of([*roots, *reached])
     report.consumers = sorted((c, p) for p, cs in consumers.items() for c in cs)

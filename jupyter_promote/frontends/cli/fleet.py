@@ -18,19 +18,23 @@ def _config(args: argparse.Namespace) -> Any:
 
 def cmd_lineage(args: argparse.Namespace) -> int:
     """The graph of every pipeline and dataset: text, JSON or a self-contained HTML picture."""
-    from jupyter_promote.fleet.graph import FleetGraph, to_json
+    from jupyter_promote.fleet.graph import FleetGraph
     from jupyter_promote.fleet.render import lineage_html, lineage_text
     from jupyter_promote.services.fleet import open_catalog
 
     config = _config(args)
-    graph = FleetGraph.build(open_catalog(config).fleet())
-    if args.html:
-        Path(args.html).write_text(lineage_html(graph, f"Lineage of {config.project_path.name}"))
-        print(f"wrote {args.html}", file=sys.stderr)
-    if args.json:
-        print(json.dumps(to_json(graph), indent=2))
-    elif not args.html:
-        print(lineage_text(graph))
+    catalog = open_catalog(config)
+    if args.json:  # assembled by the database: fast for a fleet of any size
+        for piece in catalog.lineage_json_text():
+            sys.stdout.write(piece)
+    if args.html or not args.json:
+        graph = FleetGraph.build(catalog.fleet())
+        if args.html:
+            title = f"Lineage of {config.project_path.name}"
+            Path(args.html).write_text(lineage_html(graph, title), encoding="utf-8")
+            print(f"wrote {args.html}", file=sys.stderr)
+        else:
+            print(lineage_text(graph))
     return 0
 
 
