@@ -6,7 +6,10 @@ import sys
 
 from benchmarks import (
     bench_analysis,
+    bench_fleet,
     bench_lab_render,
+    bench_monitor,
+    bench_monitor_live,
     bench_promote,
     bench_quality,
     bench_run,
@@ -16,7 +19,10 @@ from benchmarks import (
 
 def main() -> int:
     ok = True
-    for module in (bench_analysis, bench_server_import, bench_quality, bench_run, bench_promote):
+    for module in (
+        bench_analysis, bench_server_import, bench_quality, bench_run, bench_promote,
+        bench_fleet, bench_monitor, bench_monitor_live,
+    ):  # fmt: skip
         text, passed = module.run()
         print(text)
         ok = ok and passed

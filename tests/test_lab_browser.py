@@ -16,6 +16,7 @@ import re
 import shutil
 import time
 import urllib.request
+from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
@@ -421,8 +422,30 @@ def test_pipelines_list_pause_resume_and_run_now(page, lab, prefect_server, snap
     keys = [written.nth(i).get_attribute("data-jp-promote-node") for i in range(written.count())]
     assert "dataset:file:output/allocation_{as_of}.csv" in keys, keys
     snap(lineage, "lineage")
-    widen_sidebar(page, 780)  # the table's columns
+
+    # the monitor's word: a failed run opens an incident, shown in the health column
+    health = row.locator("td[data-jp-promote-health]")
+    expect(health).to_have_attribute("data-jp-promote-health", "ok")
+    monitor_says_failed(lab.root, PIPELINE)
+    section.locator("#jp-promote-pipelines-refresh").click()
+    expect(health).to_have_attribute("data-jp-promote-health", "bad")
+    expect(health).to_have_text("inc-1: gate-failed")
+    assert "blast radius" not in (health.get_attribute("title") or "")  # nothing downstream
+    widen_sidebar(page, 900)  # the table's columns
     snap(section, "pipelines")
+
+
+def monitor_says_failed(project: Path, pipeline: str) -> None:
+    """What the live monitor does with a failed gate's event, through the same service."""
+    from jupyter_promote.config import load_config
+    from jupyter_promote.services.monitor import MonitorService
+
+    service = MonitorService(load_config(str(project)))
+    now = datetime.now(timezone.utc)
+    event = {"at": now, "event": "gate-failed", "pipeline": pipeline, "run": "r-browser",
+             "step": "clean", "detail": {"expectation": "amount between 0 and 100"}}  # fmt: skip
+    [alert] = service.turn([event])
+    assert alert.incident == "inc-1"
 
 
 def test_only_when_triggered_clears_the_schedule(page, lab, prefect_server):

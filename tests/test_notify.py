@@ -5,25 +5,18 @@ secrets come from real environment variables, plug-ins from a real entry point o
 
 from __future__ import annotations
 
-import contextlib
-import email
 import json
 import os
 import socket
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email.message import EmailMessage
-from email.policy import default as email_policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from sinks import Receiver, SmtpServer, smtp_sink, webhook_receiver
 
 from jupyter_promote.monitor import notify
 from jupyter_promote.monitor.notify import (
@@ -54,66 +47,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-# --- a real webhook receiver ------------------------------------------------------------
-
-
-@dataclass
-class Receiver:
-    """A threaded http.server on 127.0.0.1 recording every POST it gets."""
-
-    port: int
-    posts: list[dict[str, Any]] = field(default_factory=list)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    receiver: Receiver  # set on the per-fixture subclass
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.receiver.posts.append({"path": self.path, "headers": dict(self.headers), "body": body})
-        if self.path.startswith("/slow"):
-            time.sleep(3)
-        if self.path.startswith("/fail"):
-            self._answer(500, b"boom: see /fail/T1/B2/tok-secret")  # echoes the URL's path
-        elif self.path.startswith("/redirect"):
-            self.send_response(302)
-            self.send_header("Location", "/ok")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-        elif self.path.startswith("/gone"):
-            self._answer(404, b"no_service")
-        else:
-            self._answer(200, b"ok")
-
-    def _answer(self, status: int, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.wfile.write(body)  # fails when the client gave up first (the timeout test)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+# --- a real webhook receiver (tests/sinks.py) ------------------------------------------------
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    server.block_on_close = False  # a /slow handler may still sleep when the test ends
-    rec = Receiver(port=server.server_address[1])
-    server.RequestHandlerClass = type("Handler", (_Handler,), {"receiver": rec})
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with webhook_receiver() as rec:
         yield rec
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _hook(monkeypatch: pytest.MonkeyPatch, url: str, var: str = "CM_TEST_WEBHOOK") -> str:
@@ -421,61 +361,16 @@ def test_block_reference_resolves_from_the_session_server(prefect_server, receiv
 # --- e-mail ---------------------------------------------------------------------------------
 
 
-class _Inbox:
-    def __init__(self) -> None:
-        self.mails: list[tuple[str, list[str], EmailMessage]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        mail = email.message_from_bytes(envelope.content, policy=email_policy)
-        self.mails.append((envelope.mail_from, list(envelope.rcpt_tos), mail))
-        return "250 OK"
-
-
-@dataclass
-class SmtpServer:
-    port: int
-    inbox: _Inbox
-    logins: list[str]
-
-
-def _smtp(auth: bool) -> Iterator[SmtpServer]:
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.smtp import AuthResult, LoginPassword
-
-    inbox, logins = _Inbox(), []
-
-    def authenticator(server, session, envelope, mechanism, data):
-        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
-            b"alerts@example.org",
-            b"s3cret-pw",
-        )
-        if ok:
-            logins.append(data.login.decode())
-        return AuthResult(success=ok, handled=False)  # handled=False: aiosmtpd answers 535
-
-    options: dict[str, Any] = {}
-    if auth:
-        options = {
-            "auth_required": True,
-            "auth_require_tls": False,
-            "authenticator": authenticator,
-        }
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port(), **options)
-    controller.start()
-    try:
-        yield SmtpServer(controller.port, inbox, logins)
-    finally:
-        controller.stop()
-
-
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
-    yield from _smtp(auth=False)
+    with smtp_sink(auth=False) as server:
+        yield server
 
 
 @pytest.fixture
 def smtp_auth_server() -> Iterator[SmtpServer]:
-    yield from _smtp(auth=True)
+    with smtp_sink(auth=True) as server:
+        yield server
 
 
 def test_email_is_plain_text_with_the_links(smtp_server):

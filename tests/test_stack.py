@@ -351,6 +351,8 @@ def test_cli_up_is_exclusive_adds_a_worker_and_recovers_from_a_crash(tmp_path):
             assert "Worker pool" not in out
         first = json.loads((config.state_path / "stack.json").read_text())
         assert first["worker_pid"] is None
+        assert alive(first["monitor_pid"])  # the monitor follows the server from the start
+        assert sum(f"Monitor: pid {first['monitor_pid']}" in out for out in outputs) == 2
         pool = httpx.get(f"{first['api_url']}/work_pools/nightly", timeout=5)
         assert pool.status_code == 200, pool.text  # created without a worker, by the CLI
         assert pool.json()["type"] == "process"
@@ -378,6 +380,10 @@ def test_cli_up_is_exclusive_adds_a_worker_and_recovers_from_a_crash(tmp_path):
         third = json.loads((config.state_path / "stack.json").read_text())
         assert third["server_pid"] != second["server_pid"]
         assert not alive(second["worker_pid"])  # the stale worker was stopped
+        assert not alive(second["monitor_pid"])  # and the stale monitor
+        assert alive(third["monitor_pid"])
+        status = promote("status", "--project-dir", str(tmp_path))
+        assert f"monitor:      pid {third['monitor_pid']}" in status.stdout
         assert alive(third["worker_pid"])
         assert httpx.get(f"{third['api_url']}/health", timeout=5).status_code == 200
 
@@ -385,6 +391,7 @@ def test_cli_up_is_exclusive_adds_a_worker_and_recovers_from_a_crash(tmp_path):
         assert result.returncode == 0, result.stderr
         assert "Stopped the Prefect worker" in result.stdout
         assert "Stopped the Prefect server" in result.stdout
+        assert f"Stopped the monitor (pid {third['monitor_pid']})." in result.stdout
         assert processes_of(home) == []
         print(f"up --no-worker (cold, two at once) {cold:.1f} s, up after a crash {warm:.1f} s")
     finally:

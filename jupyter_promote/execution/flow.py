@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.events import emit_event
 from prefect.runtime import flow_run as current_flow_run
 from prefect.states import Failed, State
 
@@ -185,6 +186,34 @@ def run_pipeline(
         _save_executed(run, runs_dir)
         if run.report.quality:
             publish_quality(run.report)
+        if run.report.error:
+            announce_failure(run.report)
+
+
+#: The event a failed run emits for the monitor (and for Prefect automations): what stopped it.
+RUN_FAILED_EVENT = "jupyter-promote.run.failed"
+
+
+def announce_failure(report: RunReport) -> None:
+    """Emit :data:`RUN_FAILED_EVENT` for the current flow run: the kind of failure (failed,
+    gate-failed, crashed), the step, the cell, the expectation with its observed values and the
+    executed notebook. The monitor reads it to say where to look first; Prefect relates it to
+    the flow run (and its deployment) by itself."""
+    failure = {k: v for k, v in report.failure.items() if v is not None}
+    emit_event(
+        event=RUN_FAILED_EVENT,
+        resource={
+            "prefect.resource.id": f"jupyter-promote.pipeline.{report.pipeline}",
+            "prefect.resource.name": report.pipeline,
+        },
+        payload={
+            "pipeline": report.pipeline,
+            "kind": failure.pop("kind", "failed"),
+            **failure,
+            "error": report.error[:2000],
+            "executed_notebook": report.executed_notebook,
+        },
+    )
 
 
 def _prelude_body(run: PipelineRun) -> Callable[[], None]:

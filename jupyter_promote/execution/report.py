@@ -44,6 +44,9 @@ class RunReport:
     executed_notebook: str = ""
     error: str = ""
     quality: list[dict[str, Any]] = field(default_factory=list)  # one row per checked expectation
+    #: What stopped the run, for the monitor: ``kind`` (failed, gate-failed or crashed),
+    #: ``step``, ``cell`` and, for a gate, ``expectation``, ``variable`` and ``observed``.
+    failure: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

@@ -25,6 +25,7 @@ from jupyter_promote.execution.kernel import (
     CellFailed,
     CellTimedOut,
     ExecutionError,
+    KernelDied,
     KernelSession,
     OutputCallback,
     mark_failed,
@@ -167,7 +168,7 @@ class PipelineRun:
         result.status, result.error = "completed", ""
         for user_index in self.spec.step(name).cells:  # a retry succeeded: forget the failure
             self._failed_cells.pop(self._run_index(user_index), None)
-        self.report.error = ""
+        self.report.error, self.report.failure = "", {}
         return result
 
     def has_gate(self, name: str) -> bool:
@@ -204,6 +205,14 @@ class PipelineRun:
         blocking = [r for r in results if not r["success"] and r["level"] == "error"]
         if blocking:
             error = _gate_error(name, blocking)
+            first = blocking[0]
+            self.report.failure = {
+                "kind": "gate-failed",
+                "step": name,
+                "expectation": first.get("expectation"),
+                "variable": first.get("variable"),
+                "observed": first.get("observed"),
+            }
             result.status, result.error, self.report.error = (
                 "failed",
                 error.render(),
@@ -232,6 +241,11 @@ class PipelineRun:
             if hint:
                 exc.hint = hint
         self.report.error = exc.render()
+        self.report.failure = {
+            "kind": "crashed" if isinstance(exc, KernelDied) else "failed",
+            "step": step or "setup",
+            "cell": exc.cell_index,
+        }
         if exc.cell_index is not None:
             self._failed_cells[self._run_index(exc.cell_index)] = exc
 

@@ -13,13 +13,30 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, or_, select
+from filelock import FileLock
+from sqlalchemy import (
+    Connection,
+    Engine,
+    String,
+    any_,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+)
+from sqlalchemy import (
+    text as sql_text,
+)
 from sqlalchemy import update as sql_update
 
 from jupyter_promote.fleet import schema as t
@@ -70,8 +87,9 @@ class Row:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
+    # the timeout first: switching a new database to WAL takes a lock another process may hold
     cursor.execute("PRAGMA busy_timeout=10000")  # writers queue instead of "database is locked"
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -103,9 +121,10 @@ class Catalog:
 
     def _migrate(self) -> None:
         """Create the tables; an index of an older shape is rebuilt from the files (its
-        history, reads and events, is kept: those tables have not changed shape)."""
-        t.metadata.create_all(self.engine)
-        with self._tx() as conn:
+        history, reads and events, is kept: those tables have not changed shape). Two
+        processes opening a new catalog at once (the monitor and a command) take turns."""
+        with self._exclusive() as conn:
+            t.metadata.create_all(conn)
             stored = conn.execute(
                 select(t.meta.c.value).where(t.meta.c.key == "schema_version")
             ).scalar()
@@ -119,9 +138,39 @@ class Catalog:
             conn.execute(insert(t.meta).values(key="schema_version", value=str(t.SCHEMA_VERSION)))
 
     @contextmanager
+    def _exclusive(self) -> Iterator[Connection]:
+        """One transaction no other process runs at the same time: a file lock beside a SQLite
+        database, a transaction-scoped advisory lock on PostgreSQL."""
+        if self.engine.dialect.name == "sqlite":
+            database = self.url.removeprefix("sqlite:///")
+            lock = FileLock(f"{database}.lock") if self.url.startswith("sqlite:///") else None
+            with lock or nullcontext(), self.engine.begin() as conn:
+                yield conn
+            return
+        with self.engine.begin() as conn:
+            if self.engine.dialect.name == "postgresql":
+                conn.execute(sql_text("SELECT pg_advisory_xact_lock(7243019)"))  # "jp catalog"
+            yield conn
+
+    @contextmanager
     def _tx(self) -> Iterator[Connection]:
         with self.engine.begin() as conn:
             yield conn
+
+    @property
+    def _chunk(self) -> int:
+        """Names per query: SQLite binds each one; PostgreSQL takes them as one array."""
+        return 500 if self.engine.dialect.name == "sqlite" else 100_000
+
+    def _one_of(self, column: Any, values: Iterable[str]) -> Any:
+        """``column IN (values)``; on PostgreSQL ``column = ANY(:array)``: one parameter, so a
+        thousand names cost no more to send and plan than one."""
+        names = list(values)
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import ARRAY
+
+            return column == any_(bindparam(None, names, type_=ARRAY(String)))
+        return column.in_(names)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -340,7 +389,7 @@ class Catalog:
         if tier is not None:
             query = query.where(t.pipelines.c.effective_tier == tier)
         if names is not None:
-            query = query.where(t.pipelines.c.name.in_(list(names)))
+            query = query.where(self._one_of(t.pipelines.c.name, names))
         with self.engine.connect() as conn:
             return [Row(*r) for r in conn.execute(query).all()]
 
@@ -372,7 +421,7 @@ class Catalog:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(t.consumers.c.pipeline, t.consumers.c.consumer).where(
-                    t.consumers.c.pipeline.in_(list(names))
+                    self._one_of(t.consumers.c.pipeline, names)
                 )
             ).all()
         out: dict[str, list[str]] = {}
@@ -392,9 +441,9 @@ class Catalog:
             while frontier:
                 depth += 1
                 nxt: list[str] = []
-                for chunk in _chunks(frontier, 500):
+                for chunk in _chunks(frontier, self._chunk):
                     rows = conn.execute(
-                        select(near, far, t.links.c.dataset_key).where(near.in_(chunk))
+                        select(near, far, t.links.c.dataset_key).where(self._one_of(near, chunk))
                     ).all()
                     for source, target, key in rows:
                         if target not in seen and target not in start:
@@ -414,10 +463,10 @@ class Catalog:
         """The datasets each of ``names`` writes (one query per 500 names)."""
         out: dict[str, list[str]] = {}
         with self.engine.connect() as conn:
-            for chunk in _chunks(list(names), 500):
+            for chunk in _chunks(list(names), self._chunk):
                 rows = conn.execute(
                     select(t.edges.c.pipeline, t.edges.c.dataset_key).where(
-                        t.edges.c.pipeline.in_(chunk), t.edges.c.direction == "write"
+                        self._one_of(t.edges.c.pipeline, chunk), t.edges.c.direction == "write"
                     )
                 ).all()
                 for pipeline, key in rows:

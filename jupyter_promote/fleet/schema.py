@@ -20,7 +20,7 @@ from sqlalchemy import (
     Text,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 metadata = MetaData()
 
 pipelines = Table(
@@ -75,6 +75,7 @@ links = Table(
     Column("dataset_key", String(1024), primary_key=True),  # the key the upstream writes
     Column("read_key", String(1024), primary_key=True),  # the key the downstream reads
     Index("jp_links_by_downstream", "downstream"),
+    Index("jp_links_by_dataset", "dataset_key"),  # who uses a dataset (lineage --json)
 )
 
 consumers = Table(
@@ -107,6 +108,34 @@ events = Table(
     Column("actor", String(255), nullable=False, default=""),
     Column("detail", Text, nullable=False, default=""),
     Column("until", DateTime(timezone=True)),
+)
+
+# The monitor's memory (issue 12): its state as one JSON document per key (``state``: the
+# policy's incidents, run history and timers; ``cursor``: where it is in Prefect's events),
+# written in the same transaction as the alerts it decided (``jp_alerts``, an outbox: an alert
+# is sent after its transaction commits and marked sent, so a restart sends nothing twice and
+# loses nothing).
+monitor = Table(
+    "jp_monitor",
+    metadata,
+    Column("key", String(32), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+alerts = Table(
+    "jp_alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("incident", String(32), index=True),
+    Column("kind", String(32), nullable=False),
+    Column("pipeline", String(63)),
+    Column("body", Text, nullable=False),  # the alert as JSON
+    Column("status", String(16), nullable=False, default="pending", index=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("deliveries", Text, nullable=False, default="[]"),  # JSON list, one per channel
+    Column("sent_at", DateTime(timezone=True)),
 )
 
 meta = Table(

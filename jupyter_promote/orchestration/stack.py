@@ -33,6 +33,7 @@ class StackStatus:
     state: StackState | None = None
     server_alive: bool = False
     worker_alive: bool = False
+    monitor_alive: bool = False
     healthy: bool = False
 
     @property
@@ -48,13 +49,16 @@ class StackStatus:
         return format_duration((datetime.now(timezone.utc) - self.state.since).total_seconds())
 
 
-def up(config: PromoteConfig, *, worker: bool = True) -> tuple[StackState, bool]:
-    """Start the embedded Prefect server (and a process worker) unless it already runs.
+def up(
+    config: PromoteConfig, *, worker: bool = True, monitor: bool = False
+) -> tuple[StackState, bool]:
+    """Start the embedded Prefect server (a process worker, the monitor) unless it already runs.
 
     Args:
         config: Where the state lives (``state_dir``), the preferred ``server_port``, the
             ``work_pool`` to serve and the ``startup_timeout``.
         worker: Also start a ``process`` worker for ``config.work_pool``.
+        monitor: Also start the monitor (``jupyter promote monitor``) of the project.
 
     Returns:
         The stack's state and whether it was already running (nothing was started).
@@ -77,14 +81,14 @@ def up(config: PromoteConfig, *, worker: bool = True) -> tuple[StackState, bool]
         if current is not None and processes.live_process(
             current.server_pid, current.server_created
         ):
-            started = stack_processes.complete(current, config, worker=worker)
+            started = stack_processes.complete(current, config, worker=worker, monitor=monitor)
             if started:
                 save(state_dir, current)
             return current, not started
         if current is not None:
             stack_processes.stop(current)  # stale: the server died, its worker may still be polling
             (state_dir / STATE_FILE).unlink(missing_ok=True)
-        state = stack_processes.start(config, worker=worker)
+        state = stack_processes.start(config, worker=worker, monitor=monitor)
         save(state_dir, state)
         return state, False
 
@@ -122,6 +126,9 @@ def status(config: PromoteConfig) -> StackStatus:
         result.worker_alive = (
             processes.live_process(state.worker_pid, state.worker_created) is not None
         )
+        result.monitor_alive = (
+            processes.live_process(state.monitor_pid, state.monitor_created) is not None
+        )
         result.healthy = result.server_alive and processes.healthy(state.api_url)
     return result
 
@@ -144,16 +151,21 @@ def render_status(status: StackStatus) -> str:
     worker = f"pid {state.worker_pid}" if state.worker_pid else "none"
     if state.worker_pid and not status.worker_alive:
         worker += " (stopped)"
+    monitor = f"pid {state.monitor_pid}" if state.monitor_pid else "none"
+    if state.monitor_pid and not status.monitor_alive:
+        monitor += " (stopped)"
     lines = [
         head,
         f"  UI:           {state.ui_url}",
         f"  API URL:      {state.api_url}",
         f"  server:       pid {state.server_pid}{'' if status.server_alive else ' (stopped)'}",
         f"  worker:       {worker}",
+        f"  monitor:      {monitor}",
         f"  work pool:    {state.work_pool}",
         f"  prefect home: {state.prefect_home}",
         f"  logs:         {state.server_log}",
         f"                {state.worker_log}",
+        *([f"                {state.monitor_log}"] if state.monitor_log else []),
     ]
     if not status.running:
         lines.append("Run `jupyter promote down` to clean up, then `jupyter promote up`.")

@@ -49,8 +49,11 @@ WORKER_ENV = {"PREFECT_WORKER_QUERY_SECONDS": "2", "PREFECT_RUNNER_POLL_FREQUENC
 # -- starting ------------------------------------------------------------------------------------
 
 
-def complete(state: StackState, config: PromoteConfig, *, worker: bool) -> bool:
-    """Check a recorded live server answers and restart its worker if it died; True if it did."""
+def complete(
+    state: StackState, config: PromoteConfig, *, worker: bool, monitor: bool = False
+) -> bool:
+    """Check a recorded live server answers and restart its worker and monitor if they died;
+    True if one was started."""
     if not processes.wait_until(lambda: processes.healthy(state.api_url), 10.0):
         raise StackError(
             f"the Prefect server (pid {state.server_pid}) runs but "
@@ -59,13 +62,17 @@ def complete(state: StackState, config: PromoteConfig, *, worker: bool) -> bool:
             log=state.server_log,
             log_tail=processes.log_tail(state.server_log),
         )
+    started = False
+    if monitor and not processes.live_process(state.monitor_pid, state.monitor_created):
+        start_monitor(state, config)
+        started = True
     if not worker or processes.live_process(state.worker_pid, state.worker_created):
-        return False
+        return started
     _start_worker(state, config)
     return True
 
 
-def start(config: PromoteConfig, *, worker: bool) -> StackState:
+def start(config: PromoteConfig, *, worker: bool, monitor: bool = False) -> StackState:
     """Start a server (and worker) on a fresh port; stop whatever started if a step fails."""
     state_dir = config.state_path
     home, logs = state_dir / "prefect", state_dir / "logs"
@@ -83,6 +90,7 @@ def start(config: PromoteConfig, *, worker: bool) -> StackState:
         started_at=_now(),
         server_log=str(logs / "server.log"),
         worker_log=str(logs / "worker.log"),
+        monitor_log=str(logs / "monitor.log"),
     )
     args = ["server", "start", "--host", HOST, "--port", str(port)]
     server = _spawn(args, _stack_env(state), state.server_log, config)
@@ -93,6 +101,8 @@ def start(config: PromoteConfig, *, worker: bool) -> StackState:
             _start_worker(state, config)
         elif not _work_pool_exists(state):
             _create_work_pool(state, config)
+        if monitor:
+            start_monitor(state, config)
     except BaseException:
         stop(state)
         raise
@@ -118,6 +128,20 @@ def _start_worker(state: StackState, config: PromoteConfig) -> None:
         _stop_group("worker", proc.pid, state.worker_created, WORKER_STOP, state.prefect_home)
         state.worker_pid = state.worker_created = None
         raise
+
+
+def start_monitor(state: StackState, config: PromoteConfig) -> None:
+    """Start ``jupyter promote monitor`` for the project, following this server's events.
+
+    It is a command of its own (not imported here): the monitor is a service above this layer.
+    """
+    state.monitor_log = state.monitor_log or str(Path(state.server_log).with_name("monitor.log"))
+    command = [sys.executable, "-m", "jupyter_promote", "monitor", "--project-dir",
+               str(config.project_path)]  # fmt: skip
+    proc = processes.spawn(
+        command, env=_stack_env(state), log=state.monitor_log, cwd=_workdir(config)
+    )
+    state.monitor_pid, state.monitor_created = proc.pid, proc.create_time()
 
 
 def _stack_env(state: StackState) -> dict[str, str]:
@@ -247,8 +271,14 @@ def _wait_worker_online(
 
 
 def stop(state: StackState) -> list[str]:
-    """Stop the worker, then the server (a worker outliving its server hangs); say what stopped."""
+    """Stop the monitor and the worker, then the server (a worker outliving its server hangs);
+    say what stopped."""
     lines = []
+    stopped = _stop_group(
+        "monitor", state.monitor_pid, state.monitor_created, SERVER_STOP, state.prefect_home
+    )
+    if stopped:
+        lines.append(f"Stopped the monitor ({stopped}).")
     server = processes.live_process(state.server_pid, state.server_created)
     ladder = WORKER_STOP if server and processes.healthy(state.api_url, 1.0) else ORPHAN_WORKER_STOP
     stopped = _stop_group(

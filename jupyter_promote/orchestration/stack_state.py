@@ -40,6 +40,10 @@ class StackState:
     # Process start times (psutil): a recorded pid only counts while it is still that process.
     server_created: float | None = None
     worker_created: float | None = None
+    # The monitor (``jupyter promote monitor``) following this server's events.
+    monitor_pid: int | None = None
+    monitor_created: float | None = None
+    monitor_log: str = ""
 
     def to_json(self) -> str:
         """The state as the JSON text of ``stack.json``."""

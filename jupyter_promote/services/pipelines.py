@@ -34,6 +34,25 @@ class RunInfo(BaseModel):
     url: str = Field(description="The flow run in the Prefect UI.")
 
 
+class IncidentBrief(BaseModel):
+    """The open incident a pipeline is part of (the monitor's)."""
+
+    id: str = Field(description="Incident id, e.g. inc-7.")
+    kind: str = Field(description="failed, gate-failed, crashed, late, sla-at-risk, ...")
+    status: str = Field(description="open or acknowledged.")
+    root_cause: str = Field(description="The pipeline whose problem caused it.")
+    opened_at: str = Field(description="When it opened, ISO 8601.")
+    blast_radius: list[str] = Field(description="Pipelines downstream of the root cause.")
+
+
+class SlaBrief(BaseModel):
+    """Today's SLA of a pipeline as the monitor sees it."""
+
+    state: str = Field(description="ok, at-risk, missed or recovered.")
+    deadline: str = Field(description="Today's deadline, ISO 8601.")
+    predicted: str | None = Field(default=None, description="Predicted ready time, if at risk.")
+
+
 class PipelineRow(BaseModel):
     """A promoted pipeline as listed by ``jupyter promote ls`` and the Pipelines panel."""
 
@@ -58,6 +77,10 @@ class PipelineRow(BaseModel):
     runbook: str = Field(description="Path of the current release's RUNBOOK.md.")
     last_executed_notebook: str | None = Field(description="Newest executed notebook of a run.")
     source_notebook: str = Field(description="The promoted notebook, project-relative.")
+    incident: IncidentBrief | None = Field(
+        default=None, description="The open incident it is part of (as root cause or affected)."
+    )
+    sla: SlaBrief | None = Field(default=None, description="Today's SLA, when it has one.")
 
 
 class PipelineListing(BaseModel):
@@ -98,8 +121,10 @@ def list_pipelines(
     """
     found, effective = _current(config, owner, team, tier)
     rows = [_row(m, config) for m in found]
+    health = _monitor_health(config) if rows else {}
     for row in rows:
         row.effective_tier = effective.get(row.name)
+        row.incident, row.sla = health.get(row.name, (None, None))
     if not prefect:
         return PipelineListing(pipelines=rows)
     if not rows:
@@ -109,6 +134,27 @@ def list_pipelines(
     except PromoteError as exc:
         return PipelineListing(pipelines=rows, prefect_error=exc.message)
     return PipelineListing(pipelines=rows)
+
+
+def _monitor_health(
+    config: PromoteConfig,
+) -> dict[str, tuple[IncidentBrief | None, SlaBrief | None]]:
+    """Open incidents and today's SLA per pipeline, from the monitor's stored state (nothing
+    when the monitor never ran or its catalog cannot be read: the listing goes on)."""
+    try:
+        from jupyter_promote.services.monitor import pipeline_health
+
+        found = pipeline_health(config)
+    except Exception as exc:  # the listing must not fail for the monitor's sake
+        log.warning("monitor state not available: %s", exc)
+        return {}
+    return {
+        name: (
+            IncidentBrief.model_validate(incident) if incident else None,
+            SlaBrief.model_validate(sla) if sla else None,
+        )
+        for name, (incident, sla) in found.items()
+    }
 
 
 def _current(

@@ -62,6 +62,47 @@ def recipients(
     return routes
 
 
+def channels_for(to: list[str], roster: Roster | None) -> list[tuple[str, list[Any], str]]:
+    r"""The channels of each recipient of an alert (member ids and ``"team NAME"``), with a note
+    when one has none: a member's channels (else their e-mail), a team's channels; without a
+    roster, a recipient that is an e-mail address is mailed.
+
+    >>> from jupyter_promote.fleet.roster import parse_roster
+    >>> roster = parse_roster(
+    ...     "teams:\n- name: risk\n  channels: [{type: webhook, url: 'env:RISK_HOOK'}]\n"
+    ...     "  members: [{id: ana, email: ana@example.com}]")
+    >>> for who, chans, note in channels_for(["ana", "team risk", "zed"], roster):
+    ...     print(who, [c.type for c in chans], note or "-")
+    ana ['email'] -
+    team risk ['webhook'] -
+    zed [] zed is not on the roster
+    """
+    from jupyter_promote.monitor.notify import Channel
+
+    routes: list[tuple[str, list[Any], str]] = []
+    for recipient in to:
+        if recipient.startswith("team "):
+            team = roster.team(recipient.removeprefix("team ")) if roster else None
+            channels = [_channel(c) for c in team.channels] if team else []
+            note = "" if channels else f"{recipient} has no channel in teams.yaml"
+        elif roster is not None and (member := roster.member(recipient)) is not None:
+            channels = [_channel(c) for c in member.channels] or (
+                [Channel(type="email", to=member.email)] if member.email else []
+            )
+            note = "" if channels else f"{recipient} has no channel or e-mail in teams.yaml"
+        elif "@" in recipient:
+            channels, note = [Channel(type="email", to=recipient)], ""
+        else:
+            channels = []
+            note = (
+                f"{recipient} is not on the roster"
+                if roster
+                else f"no teams.yaml: {recipient} has no channel"
+            )
+        routes.append((recipient, channels, note))
+    return routes
+
+
 def _channel(entry: Any) -> Any:
     """A roster channel (``teams.yaml``) as the notifier's channel."""
     from jupyter_promote.monitor.notify import Channel

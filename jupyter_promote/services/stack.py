@@ -1,8 +1,8 @@
 """The project's embedded stack as the surfaces see it: ``up``, ``down``, ``status``.
 
-Today the stack is a Prefect server and a process worker (:mod:`jupyter_promote.orchestration.
-stack`); this is where what runs beside them joins the stack, so every surface starts and
-stops the same set.
+The stack is a Prefect server, a process worker (:mod:`jupyter_promote.orchestration.stack`)
+and the monitor following the server's events (:mod:`jupyter_promote.services.monitor`, run as
+``jupyter promote monitor``), so every surface starts and stops the same set.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from jupyter_promote.orchestration.stack_state import StackState
 __all__ = ["StackState", "StackStatus", "down", "render_status", "status", "up"]
 
 
-def up(config: PromoteConfig, *, worker: bool = True) -> tuple[StackState, bool]:
+def up(
+    config: PromoteConfig, *, worker: bool = True, monitor: bool = True
+) -> tuple[StackState, bool]:
     """Start the stack unless it runs (see :func:`jupyter_promote.orchestration.stack.up`).
 
     Returns:
@@ -24,7 +26,7 @@ def up(config: PromoteConfig, *, worker: bool = True) -> tuple[StackState, bool]
     Raises:
         PrefectNotInstalled, StackError: see the orchestration layer.
     """
-    return stack.up(config, worker=worker)
+    return stack.up(config, worker=worker, monitor=monitor)
 
 
 def down(config: PromoteConfig) -> list[str]:

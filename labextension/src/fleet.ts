@@ -1,9 +1,10 @@
 /**
  * Fleet facts as the panel shows them: tiers and effective tiers, dataset keys shortened, which
- * promoted pipeline the open notebook is, and the words for lineage nodes and edges. Pure: no
+ * promoted pipeline the open notebook is, the words for lineage nodes and edges, and the
+ * monitor's incidents and SLA in a few words. Pure: no
  * JupyterLab, no DOM.
  */
-import { ILineageEdge, ILineageGraph, ILineageNode, IPipelineRow } from './types';
+import { IIncidentBrief, ILineageEdge, ILineageGraph, ILineageNode, IPipelineRow, ISlaBrief } from './types';
 
 /** Tiers from lowest to highest (core/promotion.py `Tier`). */
 export const TIERS = ['low', 'normal', 'high', 'critical'] as const;
@@ -122,4 +123,41 @@ export function edgeSentence(edge: ILineageEdge, label: (id: string) => string):
     return `${source} is read as ${target}`;
   }
   return `${source} ${edge.kind} ${target}`;
+}
+
+/**
+ * What the monitor says about a pipeline, in a few words, and the hover text: its open incident
+ * (own, or caused upstream) and today's SLA. Empty text when all is well.
+ */
+export function healthText(
+  name: string,
+  incident: IIncidentBrief | null | undefined,
+  sla: ISlaBrief | null | undefined
+): { text: string; title: string; level: 'ok' | 'warn' | 'bad' } {
+  const parts: string[] = [];
+  const titles: string[] = [];
+  let level: 'ok' | 'warn' | 'bad' = 'ok';
+  if (incident) {
+    const upstream = incident.root_cause !== name;
+    parts.push(upstream ? `${incident.id}: ${incident.root_cause} ${incident.kind}` : `${incident.id}: ${incident.kind}`);
+    titles.push(
+      `${incident.id} ${incident.status} since ${incident.opened_at}` +
+        (upstream ? ` (caused upstream by ${incident.root_cause})` : '') +
+        (incident.blast_radius.length ? `; blast radius: ${incident.blast_radius.join(', ')}` : '')
+    );
+    level = incident.status === 'acknowledged' ? 'warn' : 'bad';
+  }
+  if (sla && sla.state !== 'ok') {
+    parts.push(`SLA ${sla.state}`);
+    titles.push(`SLA ${sla.state}: deadline ${sla.deadline}` + (sla.predicted ? `, predicted ${sla.predicted}` : ''));
+    if (sla.state === 'missed') {
+      level = 'bad';
+    } else if (sla.state === 'at-risk' && level === 'ok') {
+      level = 'warn';
+    }
+  }
+  if (sla && sla.state === 'ok' && !incident) {
+    titles.push(`SLA on track: deadline ${sla.deadline}`);
+  }
+  return { text: parts.join('; '), title: titles.join('\n'), level };
 }

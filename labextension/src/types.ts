@@ -292,6 +292,29 @@ export interface IPipelineRow {
   release_dir: string | null;
   last_executed_notebook: string | null;
   source_notebook: string | null;
+  /** The monitor's open incident this pipeline is part of (absent from older servers). */
+  incident?: IIncidentBrief | null;
+  /** Today's SLA as the monitor sees it (absent without an SLA or a monitor). */
+  sla?: ISlaBrief | null;
+}
+
+export interface IIncidentBrief {
+  id: string;
+  /** failed, gate-failed, crashed, late, sla-at-risk, sla-missed, orphaned, stale. */
+  kind: string;
+  /** open or acknowledged. */
+  status: string;
+  /** The pipeline whose problem caused it (this one, or something upstream). */
+  root_cause: string;
+  opened_at: string;
+  blast_radius: string[];
+}
+
+export interface ISlaBrief {
+  /** ok, at-risk, missed or recovered. */
+  state: string;
+  deadline: string;
+  predicted?: string | null;
 }
 
 export interface IPipelines {

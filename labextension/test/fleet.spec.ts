@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { centerId, edgeSentence, effectiveTierTitle, isRaised, nodeCaption, promotedFrom, tierClass } from '../src/fleet';
+import { centerId, edgeSentence, effectiveTierTitle, healthText, isRaised, nodeCaption, promotedFrom, tierClass } from '../src/fleet';
 import { ILineageGraph, IPipelineRow } from '../src/types';
 
 function row(name: string, source: string | null): IPipelineRow {
@@ -100,5 +100,47 @@ describe('lineage nodes', () => {
     expect(edgeSentence({ source: 'dataset:a/2024.csv', target: 'dataset:a/{day}.csv', kind: 'matches' }, label)).toBe(
       'a/2024.csv is read as a/{day}.csv'
     );
+  });
+});
+
+describe('healthText', () => {
+  const incident = {
+    id: 'inc-3',
+    kind: 'failed',
+    status: 'open',
+    root_cause: 'extract',
+    opened_at: '2026-11-02T06:04:00+00:00',
+    blast_radius: ['clean', 'report']
+  };
+
+  it('says nothing when all is well', () => {
+    expect(healthText('report', null, null)).toEqual({ text: '', title: '', level: 'ok' });
+    const onTrack = healthText('report', null, { state: 'ok', deadline: '2026-11-02T17:00:00+00:00' });
+    expect(onTrack.text).toBe('');
+    expect(onTrack.title).toBe('SLA on track: deadline 2026-11-02T17:00:00+00:00');
+  });
+
+  it('names its own incident, or the upstream one that holds it up', () => {
+    expect(healthText('extract', incident, null).text).toBe('inc-3: failed');
+    const down = healthText('report', incident, null);
+    expect(down.text).toBe('inc-3: extract failed');
+    expect(down.level).toBe('bad');
+    expect(down.title).toContain('caused upstream by extract');
+    expect(down.title).toContain('blast radius: clean, report');
+  });
+
+  it('marks an acknowledged incident and an SLA at risk as warnings, a missed SLA as bad', () => {
+    expect(healthText('extract', { ...incident, status: 'acknowledged' }, null).level).toBe('warn');
+    const risk = healthText('report', null, {
+      state: 'at-risk',
+      deadline: '2026-11-02T17:00:00+00:00',
+      predicted: '2026-11-02T17:40:00+00:00'
+    });
+    expect(risk).toEqual({
+      text: 'SLA at-risk',
+      title: 'SLA at-risk: deadline 2026-11-02T17:00:00+00:00, predicted 2026-11-02T17:40:00+00:00',
+      level: 'warn'
+    });
+    expect(healthText('report', null, { state: 'missed', deadline: 'x' }).level).toBe('bad');
   });
 });

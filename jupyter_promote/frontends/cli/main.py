@@ -17,6 +17,7 @@ from jupyter_promote._startup import skip_unused_optional_imports
 from jupyter_promote._version import __version__
 from jupyter_promote.errors import PromoteError
 from jupyter_promote.frontends.cli import fleet as cli_fleet
+from jupyter_promote.frontends.cli import monitor as cli_monitor
 from jupyter_promote.frontends.cli import promote as cli_promote
 from jupyter_promote.frontends.cli import run as cli_run
 
@@ -71,7 +72,9 @@ def _cmd_up(args: argparse.Namespace) -> int:
     from jupyter_promote.config import load_config
     from jupyter_promote.services import stack
 
-    state, already = stack.up(load_config(args.project_dir), worker=not args.no_worker)
+    state, already = stack.up(
+        load_config(args.project_dir), worker=not args.no_worker, monitor=not args.no_monitor
+    )
     if already:
         since = state.since.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
         print(f"Prefect server already running since {since}")
@@ -79,6 +82,8 @@ def _cmd_up(args: argparse.Namespace) -> int:
     print(f"API URL: {state.api_url}")
     if state.worker_pid:
         print(f"Worker pool: {state.work_pool} (worker pid {state.worker_pid})")
+    if state.monitor_pid:
+        print(f"Monitor: pid {state.monitor_pid} (incidents: `jupyter promote incidents`)")
     print(f"Logs: {Path(state.server_log).parent}")
     return 0
 
@@ -153,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_promote.register_manage(sub)
     cli_promote.register_show(sub)
     cli_fleet.register(sub)
+    cli_monitor.register(sub)
 
     up = sub.add_parser(
         "up",
@@ -161,7 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
         " and a process worker for the work pool, unless they already run.",
     )
     _add_project_dir(up)
-    up.add_argument("--no-worker", action="store_true", help="start the server only")
+    up.add_argument("--no-worker", action="store_true", help="do not start a worker")
+    up.add_argument("--no-monitor", action="store_true", help="do not start the monitor")
     up.set_defaults(func=_cmd_up)
 
     down = sub.add_parser(

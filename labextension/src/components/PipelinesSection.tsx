@@ -2,7 +2,7 @@ import * as React from 'react';
 
 import { showDialog, Dialog } from '@jupyterlab/apputils';
 
-import { effectiveTierTitle, isRaised } from '../fleet';
+import { effectiveTierTitle, healthText, isRaised } from '../fleet';
 import { PromoteModel } from '../model';
 import { overrideUiUrl, shortTime } from '../paths';
 import { IPipelineRow, IPipelines } from '../types';
@@ -20,6 +20,23 @@ function EffectiveTier(props: { row: IPipelineRow }): JSX.Element {
     <td data-jp-promote-effective-tier={effective ?? ''} title={effectiveTierTitle(tier, effective)}>
       {effective ?? '-'}
       {isRaised(tier, effective) ? <span className="jp-Promote-raised"> ▲</span> : null}
+    </td>
+  );
+}
+
+/** The monitor's word on a row: its open incident (own or upstream) and today's SLA. */
+function Health(props: { row: IPipelineRow }): JSX.Element {
+  const { row } = props;
+  const health = healthText(row.name, row.incident, row.sla);
+  return (
+    <td
+      className={`jp-Promote-health jp-Promote-health-${health.level}`}
+      data-jp-promote-health={health.level}
+      data-jp-promote-incident={row.incident?.id ?? ''}
+      data-jp-promote-sla={row.sla?.state ?? ''}
+      title={health.title}
+    >
+      {health.text || '-'}
     </td>
   );
 }
@@ -107,6 +124,7 @@ export function PipelinesSection(props: { model: PromoteModel; open: (path: stri
               <th>version</th>
               <th>last run</th>
               <th>next run</th>
+              <th title="The monitor's open incident and today's SLA">health</th>
               <th>actions</th>
             </tr>
           </thead>
@@ -123,6 +141,7 @@ export function PipelinesSection(props: { model: PromoteModel; open: (path: stri
                   {row.last_run ? `${row.last_run.state} ${shortTime(row.last_run.time)}` : '-'}
                 </td>
                 <td>{shortTime(row.next_run) || '-'}</td>
+                <Health row={row} />
                 <td className="jp-Promote-actions">
                   <button className="jp-Promote-button" data-jp-promote-action="trigger" onClick={() => void act(async () => `run ${(await model.api.trigger(row.name)).flow_run_id} started`)}>
                     Run now
