@@ -2,7 +2,8 @@
 lineage, on SQLite (and PostgreSQL when its binaries are installed):
 
 - ``ls --owner X`` and ``impact`` of a pipeline with 1,000 downstream pipelines: under 100 ms;
-- ``lineage --json`` of the whole fleet: under 2 s;
+- ``lineage --json`` of the whole fleet: under 2 s (kept in the catalog per fleet generation;
+  the first after a change is assembled by the database and measured separately);
 - ``catalog sync`` of 1,000 unchanged releases (real release folders): under 5 s;
 
 side by side with the alternative the catalog replaces: reading every release's manifest from
@@ -115,7 +116,13 @@ def _queries(url: str, label: str) -> list[list[object]]:
     def lineage() -> None:  # what `lineage --json` does
         "".join(catalog.lineage_json_text())
 
-    whole = measure(lineage, repeat=3, warmup=0)
+    def changed_lineage() -> None:  # the first `lineage --json` after a promotion
+        with catalog._tx() as conn:
+            catalog._touch(conn)  # what every change to the fleet's tables does
+        lineage()
+
+    rebuilt = measure(changed_lineage, repeat=3, warmup=0)
+    whole = measure(lineage, repeat=5)
     catalog.close()
     return [
         [label, f"generate {PIPELINES:,} pipelines", f"{built:.1f} s", "", ""],
@@ -126,6 +133,9 @@ def _queries(url: str, label: str) -> list[list[object]]:
          f"< {LIMIT_QUERY_MS:.0f} ms", verdict(hit["median"], LIMIT_QUERY_MS)],
         [label, "lineage --json of the whole fleet", f"{whole['median'] / 1000:.2f} s",
          f"< {LIMIT_LINEAGE_S:.0f} s", verdict(whole["median"] / 1000, LIMIT_LINEAGE_S)],
+        [label, "lineage --json, first after a change (assembled by the database)",
+         f"{rebuilt['median'] / 1000:.2f} s", f"< {LIMIT_LINEAGE_S:.0f} s",
+         verdict(rebuilt["median"] / 1000, LIMIT_LINEAGE_S)],
     ]  # fmt: skip
 
 

@@ -202,4 +202,11 @@ def test_lineage_json_from_the_index_equals_the_pure_graphs(tmp_path, catalog_ur
     expected = to_json(FleetGraph.build(catalog.fleet()))
     assert catalog.lineage_json() == expected
     assert json.loads("".join(catalog.lineage_json_text())) == expected
+    assert json.loads("".join(catalog.lineage_json_text())) == expected  # kept, same answer
+    # a change to the fleet is seen at once: the kept text is for the generation before it
+    release(tmp_path, "p0", tier="critical", writes=("file:d/new.csv",))
+    catalog.sync(tmp_path / "pipelines", tmp_path)
+    changed = to_json(FleetGraph.build(catalog.fleet()))
+    assert changed != expected
+    assert json.loads("".join(catalog.lineage_json_text())) == changed
     catalog.close()

@@ -12,6 +12,7 @@ included) is done once per change and kept in ``jp_links``.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -131,7 +132,7 @@ class Catalog:
             if stored == str(t.SCHEMA_VERSION):
                 return
             # new, or an older shape: the derived tables are (re)built by the next sync
-            for table in (t.links, t.edges, t.consumers, t.datasets, t.pipelines):
+            for table in (t.links, t.edges, t.consumers, t.datasets, t.pipelines, t.lineage):
                 table.drop(conn, checkfirst=True)
             t.metadata.create_all(conn)
             conn.execute(delete(t.meta).where(t.meta.c.key == "schema_version"))
@@ -230,6 +231,7 @@ class Catalog:
         name = manifest.name
         uses = _dataset_uses(manifest)
         with self._tx() as conn:
+            self._touch(conn)
             old = conn.execute(
                 select(t.pipelines.c.first_promoted_at).where(t.pipelines.c.name == name)
             ).scalar()
@@ -335,6 +337,7 @@ class Catalog:
 
     def _remove(self, names: list[str]) -> None:
         with self._tx() as conn:
+            self._touch(conn)
             for table, column in (
                 (t.pipelines, t.pipelines.c.name),
                 (t.edges, t.edges.c.pipeline),
@@ -363,6 +366,8 @@ class Catalog:
             changed: dict[str, tuple[str, str]] = {
                 name: (old, str(new[name])) for name, _, old in rows if new.get(name, old) != old
             }
+            if changed:
+                self._touch(conn)
             for name, (_, tier) in changed.items():
                 conn.execute(
                     sql_update(t.pipelines)
@@ -473,13 +478,41 @@ class Catalog:
                     out.setdefault(pipeline, []).append(key)
         return out
 
+    @staticmethod
+    def _touch(conn: Connection) -> None:
+        """The fleet changed: a new generation (the stored lineage JSON is out of date)."""
+        conn.execute(delete(t.meta).where(t.meta.c.key == "generation"))
+        conn.execute(insert(t.meta).values(key="generation", value=uuid.uuid4().hex))
+
+    def _generation(self) -> str:
+        with self.engine.connect() as conn:
+            found = conn.execute(select(t.meta.c.value).where(t.meta.c.key == "generation"))
+            return str(found.scalar() or "")
+
     def lineage_json_text(self) -> Iterator[str]:
-        """The whole fleet's lineage as JSON text, assembled by the database (see
-        :mod:`.export`): what ``lineage --json`` prints."""
+        """The whole fleet's lineage as JSON text: what ``lineage --json`` prints. Kept in the
+        catalog for the fleet generation it was built from; after a change it is assembled
+        again by the database (see :mod:`.export`), once."""
         from jupyter_promote.fleet.export import lineage_json_lines
 
+        generation = self._generation()
+        if not generation:  # a catalog filled before generations existed
+            with self._tx() as conn:
+                self._touch(conn)
+            generation = self._generation()
         with self.engine.connect() as conn:
-            yield from lineage_json_lines(conn)
+            body = conn.execute(
+                select(t.lineage.c.body).where(t.lineage.c.generation == generation)
+            ).scalar()
+            built = body is None
+            if body is None:
+                body = "".join(lineage_json_lines(conn))
+        if built:
+            with self._tx() as conn:
+                if self._generation() == generation:  # nothing changed while it was built
+                    conn.execute(delete(t.lineage))
+                    conn.execute(insert(t.lineage).values(generation=generation, body=body))
+        yield body
 
     def lineage_json(self) -> dict[str, list[dict[str, Any]]]:
         """The whole fleet's lineage in the shape of :func:`jupyter_promote.fleet.graph.to_json`,

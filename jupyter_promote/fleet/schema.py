@@ -110,6 +110,16 @@ events = Table(
     Column("until", DateTime(timezone=True)),
 )
 
+# The whole fleet's lineage JSON (``lineage --json``) as last built, for the fleet generation
+# it was built from (``jp_meta`` key ``generation``, renewed by every change to the tables above):
+# an unchanged fleet answers without rebuilding it.
+lineage = Table(
+    "jp_lineage",
+    metadata,
+    Column("generation", String(32), primary_key=True),
+    Column("body", Text, nullable=False),
+)
+
 # The monitor's memory (issue 12): its state as one JSON document per key (``state``: the
 # policy's incidents, run history and timers; ``cursor``: where it is in Prefect's events),
 # written in the same transaction as the alerts it decided (``jp_alerts``, an outbox: an alert
