@@ -48,6 +48,7 @@ demo: setup  ## local Prefect stack up; the loans example promoted every minute;
 	cd $(DEMO) && $(JP) resume loan-allocation  # a re-run after `pause` starts it again
 	cd $(DEMO) && $(JP) wait loan-allocation --timeout 300
 	cd $(DEMO) && $(JP) ls
+	cd $(DEMO) && $(JP) incidents --open  # the monitor started by `up` watches every run
 	@echo
 	@echo "The stack keeps running and the pipeline runs every minute: open the Prefect UI above."
 	@echo "Pause it with:  (cd $(DEMO) && $(JP) pause loan-allocation)"
