@@ -17,6 +17,7 @@ from typing import Any
 from jupyter_promote._version import __version__
 from jupyter_promote.fleet.model import FleetPipeline
 from jupyter_promote.release.manifest import DatasetUse, Lineage, ReleaseManifest, manifest_text
+from jupyter_promote.release.settings import Tier
 
 PROMOTED_AT = "2026-10-01T06:00:00+00:00"
 
@@ -25,7 +26,7 @@ def pipe(
     name: str,
     owner: str = "ana",
     team: str = "data",
-    tier: str = "normal",
+    tier: Tier = "normal",
     *,
     reads: Sequence[str] = (),
     writes: Sequence[str] = (),
@@ -90,3 +91,32 @@ def write_project(
         ]
         (project / "teams.yaml").write_text(json.dumps({"teams": teams}), encoding="utf-8")
     return project
+
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "monitor-replay.md"
+
+
+def worked_example_text() -> tuple[list[str], str]:
+    """docs/monitor-replay.md's worked example: its timeline lines and the replay it shows."""
+    example = DOC.read_text(encoding="utf-8").split("## A worked example", 1)[1]
+    timeline = example.split("```json\n", 1)[1].split("```", 1)[0].splitlines()
+    shown = example.split("```text\n", 1)[1].split("```", 1)[0]
+    return timeline, shown
+
+
+def worked_example(project: Path) -> Path:
+    """The fleet of docs/monitor-replay.md's worked example, written into ``project``."""
+    return write_project(
+        project,
+        [
+            pipe("extract", "ana", "data", writes=["file:raw/orders.csv"], schedule="0 6 * * *"),
+            pipe("side_metrics", "ana", "data", "low", reads=["file:raw/orders.csv"],
+                 schedule="15 6 * * *"),
+            pipe("clean", "ben", "data", reads=["file:raw/orders.csv"],
+                 writes=["sql:risk.orders"], schedule="30 6 * * *"),
+            pipe("exposure_report", "cy", "risk", "critical", reads=["sql:risk.orders"],
+                 consumers=["regulator"], schedule="0 7 * * *", timezone="Europe/London",
+                 sla="09:00"),
+        ],
+        roster={"data": ["ana", "ben"], "risk": ["cy"]},
+    )  # fmt: skip

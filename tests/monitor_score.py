@@ -71,7 +71,7 @@ def figures(sim: Simulation, alerts: list[Alert], incidents: dict[str, Incident]
     traced = [trace(sim, o) for o in opened]
     per_truth = Counter(t for t in traced if t is not None)
     told = {f for f in sim.faults if f[2] in TOLD and _visible(sim, f)}
-    explained = {f for o in opened for f in _causes(sim, o)}
+    explained = _told(sim, opened, incidents)
     reached = [a for a in alerts if _reaches(sim, a, incidents)]
     warned_days = _warned_days(alerts)
     late = {(name, end.isoformat()) for name, end in cases}
@@ -166,15 +166,18 @@ def _warned_days(alerts: list[Alert]) -> set[tuple[str, str]]:
 def openings(sim: Simulation, alerts: list[Alert], incidents: dict[str, Incident]) -> list[Opening]:
     """Every incident opening the alerts announce, at once or in a digest."""
     found = []
+    digested: set[str] = set()
     for alert in alerts:
         if alert.phase == "opened" and alert.incident and alert.pipeline and alert.root_cause:
             deadlines = [n["deadline"] for n in alert.slas]
             day = _day(sim, alert.pipeline, alert.first_look, deadlines)
             found.append(Opening(alert.at, alert.incident, alert.kind, alert.pipeline,
                                  alert.root_cause, day))  # fmt: skip
-        elif alert.kind == "digest":
+        elif alert.kind == "digest":  # one digest per recipient: one opening per incident
             for incident_id in _DIGEST_OPENED.findall(alert.message):
-                found.append(_digest_opening(sim, incidents[incident_id]))
+                if incident_id not in digested:
+                    digested.add(incident_id)
+                    found.append(_digest_opening(sim, incidents[incident_id]))
     return found
 
 
@@ -222,6 +225,19 @@ def _causes(sim: Simulation, opening: Opening) -> set[Fault]:
     for name in (opening.pipeline, opening.root_cause):
         found |= sim.causes.get((name, opening.day), frozenset())
     return {f for f in found if sim.slots[(f[1], f[0])] <= opening.at}
+
+
+def _told(sim: Simulation, opened: list[Opening], incidents: dict[str, Incident]) -> set[Fault]:
+    """Faults an opening's causes include (told at once, or as part of a bigger incident), or
+    that struck a pipeline whose own incident was still open (nothing new to say)."""
+    found = {f for o in opened for f in _causes(sim, o)}
+    for fault in sim.faults:
+        at = sim.slots[(fault[1], fault[0])]
+        for o in opened:
+            resolved = incidents[o.incident].resolved_at
+            if o.root_cause == fault[1] and o.at <= at and (resolved is None or at < resolved):
+                found.add(fault)
+    return found
 
 
 def _visible(sim: Simulation, fault: Fault) -> bool:

@@ -213,7 +213,7 @@ def _at(day: int, hhmm: str) -> datetime:
 
 
 def _event(at: datetime, kind: str, **fields: Any) -> Event:
-    return Event(at=at, event=kind, **fields)  # type: ignore[arg-type]
+    return Event(at=at, event=kind, **fields)
 
 
 def day_index(at: datetime, tz: str) -> int:
@@ -315,14 +315,17 @@ class _Run:
 
 
 # -- the monitor over it -------------------------------------------------------------------------
-def run(sim: Simulation, config: MonitorConfig | None = None) -> tuple[list[Alert], Monitor]:
-    """Feed the whole timeline (and the stale notices, at their times) to a monitor."""
+def run(
+    sim: Simulation, config: MonitorConfig | None = None, notices: bool = True
+) -> tuple[list[Alert], Monitor]:
+    """Feed the whole timeline (and, with ``notices``, the stale notices at their times) to a
+    fresh monitor, then run its clock to the end of the window."""
     monitor = Monitor(sim.view(), config)
     alerts: list[Alert] = []
-    notices = sorted(sim.stale)
+    waiting = sorted(sim.stale) if notices else []
     for event in sim.events:
-        while notices and notices[0][0] <= event.at:
-            at, pipeline, reason = notices.pop(0)
+        while waiting and waiting[0][0] <= event.at:
+            at, pipeline, reason = waiting.pop(0)
             alerts += monitor.stale_notice(pipeline, at, reason)
         alerts += monitor.feed(event)
     alerts += monitor.advance(sim.end)

@@ -9,7 +9,14 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from monitor_fleets import manifest_of, pipe, write_project, write_release
+from monitor_fleets import (
+    manifest_of,
+    pipe,
+    worked_example,
+    worked_example_text,
+    write_project,
+    write_release,
+)
 
 from jupyter_promote.monitor.alerts import Alert
 from jupyter_promote.monitor.fleetview import FleetView
@@ -19,6 +26,7 @@ from jupyter_promote.monitor.predict import Predictor
 from jupyter_promote.monitor.replay import replay, replay_file
 from jupyter_promote.monitor.slots import SlotBook, deadline, slots_between
 from jupyter_promote.monitor.timeline import Event, TimelineError, parse_timeline
+from jupyter_promote.release.settings import Tier
 
 UTC = timezone.utc
 DAY = "2026-11-02"
@@ -45,7 +53,7 @@ def at(hhmm: str, day: str = DAY) -> datetime:
 
 
 # The fleet most rules use: extract (ana, data) feeds clean (ben, data) and load (cy, risk).
-def branching(tmp_path: Path, tier: str = "normal") -> Path:
+def branching(tmp_path: Path, tier: Tier = "normal") -> Path:
     return write_project(
         tmp_path,
         [
@@ -577,15 +585,16 @@ def test_the_state_round_trips_through_json_and_a_restart_sends_nothing_twice(tm
     assert got == expected and len(expected) == 4
 
 
-def test_predictions_from_history_nearest_rank_p90_and_the_fallback(tmp_path):
+def test_predictions_from_history_interpolated_p90_and_the_fallback(tmp_path):
     view = FleetView.build([pipe("a"), pipe("b")])
     state = MonitorState()
     state.runs_of("a").durations = [60.0 * m for m in (10, 12, 11, 30, 13, 9, 10, 11, 12, 14)]
     predictor = Predictor(view, state, MonitorConfig(), SlotBook(view.pipelines, state))
     a, b = predictor.expected_duration("a"), predictor.expected_duration("b")
+    # p90: 0.9 x 9 = rank 8.1 (from 0): 14 + 0.1 x (30 - 14) min
     assert (a.median, a.p90, a.samples, a.fallback) == (
         timedelta(minutes=11.5),
-        timedelta(minutes=14),
+        timedelta(minutes=15.6),
         10,
         False,
     )
@@ -627,3 +636,19 @@ def test_the_fleet_view_reads_current_releases_else_the_newest(tmp_path):
     assert view.pipeline("report").owner == "cy"
     assert view.upstream("report") == ["extract"] and view.effective_tier("extract") == "critical"
     assert view.roster is None
+
+
+# -- the docs ------------------------------------------------------------------------------------
+def test_the_worked_example_of_the_docs_is_what_the_replay_says(tmp_path):
+    """docs/monitor-replay.md shows a timeline and what its replay says: both stay true."""
+    timeline, shown = worked_example_text()
+    project = worked_example(tmp_path)
+    alerts = replay(project, timeline)
+    summaries = [block.splitlines()[0] for block in shown.strip().split("\n\n")]
+    assert len(alerts) == len(summaries)
+    for alert, summary in zip(alerts, summaries, strict=True):
+        when, kind, incident = summary.split()[:3]
+        assert (when, kind, incident) == (alert.at.strftime("%Y-%m-%dT%H:%M"), alert.kind,
+                                          alert.incident or "-")  # fmt: skip
+        assert f"[{', '.join(alert.to)}]" in summary and summary.endswith(alert.channel)
+        assert all(f"    {line}\n" in shown for line in alert.message.splitlines())

@@ -174,6 +174,7 @@ class Monitor:
         if name is None or name not in self.view:
             return  # tick, or a run of a flow that is not a promoted pipeline
         assert event.run is not None
+        self.predictor.changed()  # runs change below: predictions made before are stale
         if event.event == "scheduled":
             self._scheduled(name, event)
         elif event.event == "started":
@@ -182,6 +183,7 @@ class Monitor:
             self._completed(name, event)
         elif event.event in FAILURES:
             self._failed(name, event)
+        self.predictor.changed()
         self.sla.evaluate(self.view.sla_watchers(name), now)
 
     @property

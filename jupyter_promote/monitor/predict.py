@@ -55,11 +55,15 @@ class Readiness:
         status: done, running, pending (not started), failed or blocked (by an upstream).
         at: When it was (done) or will be ready; ``None``: cannot be predicted.
         cause: The pipeline whose state sets the prediction.
+        still_until: Until then, the passing of time alone leaves ``at`` where it is (every
+            term is waiting for a slot or a p90 to come); after it, ``at`` moves no faster
+            than the clock. ``None``: it may move from now on.
     """
 
     status: ReadyStatus
     at: datetime | None
     cause: str
+    still_until: datetime | None = None
 
 
 Memo = dict[tuple[str, datetime], Readiness]
@@ -76,6 +80,14 @@ class Predictor:
         self.config = config
         self.slots = slots
         self._estimates: dict[str, Estimate] = {}
+        # Predictions at one instant, shared by every SLA check until a run event changes the
+        # runs (:meth:`changed`): thousands of checks at the same tick walk the same upstreams.
+        self._memo: Memo = {}
+        self._memo_now: datetime | None = None
+
+    def changed(self) -> None:
+        """The runs changed: forget the predictions made at this instant."""
+        self._memo = {}
 
     def expected_duration(self, pipeline: str) -> Estimate:
         """Median and p90 of the recent completed runs (``fallback``: none yet, the default)."""
@@ -102,18 +114,24 @@ class Predictor:
         if runs is None:
             return []
         cutoff = due - EARLY_START
-        found = []
-        for run in reversed(runs.runs):
-            if run.started < cutoff:
-                break
-            found.append(run)
-        return found[::-1]
+        kept = runs.runs
+        first = len(kept)
+        while first and kept[first - 1].started >= cutoff:
+            first -= 1
+        return kept[first:]
+
+    def done_at(self, pipeline: str, due: datetime) -> datetime | None:
+        """When a run started since ``due`` (see :meth:`runs_since`) first completed."""
+        return _first_done(self.runs_since(pipeline, due))
 
     def ready(
         self, pipeline: str, due: datetime, now: datetime, memo: Memo | None = None
     ) -> Readiness:
         """When the output of ``pipeline``'s run due at ``due`` will be ready (see module)."""
-        memo = {} if memo is None else memo
+        if memo is None:
+            if self._memo_now != now:
+                self._memo, self._memo_now = {}, now
+            memo = self._memo
         key = (pipeline, due)
         if key not in memo:
             memo[key] = Readiness("blocked", None, pipeline)  # a lineage cycle: no prediction
@@ -122,18 +140,20 @@ class Predictor:
 
     def _ready(self, pipeline: str, due: datetime, now: datetime, memo: Memo) -> Readiness:
         runs = self.runs_since(pipeline, due)
-        ended = [r.ended for r in runs if r.status == "completed" and r.ended is not None]
-        if ended:
-            return Readiness("done", min(ended), pipeline)
+        done = _first_done(runs)
+        if done is not None:
+            return Readiness("done", done, pipeline)
         if runs and runs[-1].status == "running":
-            return Readiness("running", self.running_until(pipeline, runs[-1], now), pipeline)
+            at, still = self._running(pipeline, runs[-1], now)
+            return Readiness("running", at, pipeline, still)
         if runs:
             return Readiness("failed", None, pipeline)
         return self._pending(pipeline, due, now, memo)
 
     def _pending(self, pipeline: str, due: datetime, now: datetime, memo: Memo) -> Readiness:
         own = self.expected_duration(pipeline).p90
-        best = Readiness("pending", max(due, now) + own, pipeline)
+        best = Readiness("pending", max(due, now) + own, pipeline, due)
+        still = due
         for name in self.view.upstream(pipeline):
             upstream_due = self._upstream_due(name, due)
             if upstream_due is None:
@@ -143,9 +163,10 @@ class Predictor:
                 continue
             if found.at is None:
                 return Readiness("blocked", None, found.cause)
+            still = min(still, found.still_until or now)
             if best.at is not None and found.at + own >= best.at:  # it waits for it
                 best = Readiness("pending", found.at + own, found.cause)
-        return best
+        return Readiness(best.status, best.at, best.cause, still)
 
     def held_until(self, pipeline: str, due: datetime, now: datetime) -> datetime | None:
         """When the last upstream run feeding ``pipeline``'s run due at ``due`` completed, if
@@ -173,7 +194,15 @@ class Predictor:
 
     def running_until(self, pipeline: str, run: RunRecord, now: datetime) -> datetime:
         """When a running run should complete (see the module docstring)."""
-        whole = max(run.started + self.expected_duration(pipeline).p90, now)
+        return self._running(pipeline, run, now)[0]
+
+    def _running(
+        self, pipeline: str, run: RunRecord, now: datetime
+    ) -> tuple[datetime, datetime | None]:
+        """When a running run should complete, and until when that stays put (see
+        :class:`Readiness`)."""
+        usual = run.started + self.expected_duration(pipeline).p90
+        whole = (max(usual, now), usual)
         if not run.steps:
             return whole
         plan = self.view.steps.get(pipeline) or self.state.runs_of(pipeline).step_order
@@ -182,17 +211,22 @@ class Predictor:
         if not left or any(e is None for e in p90s.values()):
             return whole
         pace = self.pace(pipeline, run)
-        at = now
+        lead = timedelta(0)  # the prediction is max(now + lead, floor)
+        floor: datetime | None = None
         current = run.current_step
         record = run.steps.get(current) if current else None
         for step in left:
             guess = p90s[step]
             assert guess is not None
             if step == current and record is not None and record.started is not None:
-                at = max(at, record.started + pace * guess.p90)
+                end = record.started + pace * guess.p90
+                floor = end if floor is None else max(floor, end)
             else:
-                at += pace * guess.p90
-        return at
+                lead += pace * guess.p90
+                floor = floor + pace * guess.p90 if floor is not None else None
+        if floor is None:
+            return now + lead, None
+        return max(now + lead, floor), floor - lead
 
     def pace(self, pipeline: str, run: RunRecord) -> float:
         """How much slower than usual ``run`` goes: its completed steps' durations over their
@@ -206,3 +240,8 @@ class Predictor:
             spent += (record.ended - record.started).total_seconds()
             usual += history.median.total_seconds()
         return max(1.0, spent / usual) if usual else 1.0
+
+
+def _first_done(runs: list[RunRecord]) -> datetime | None:
+    ended = [r.ended for r in runs if r.status == "completed" and r.ended is not None]
+    return min(ended) if ended else None

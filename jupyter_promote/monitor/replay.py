@@ -69,8 +69,10 @@ def replay_events(
     config: MonitorConfig | None = None,
     until: datetime | None = None,
     source: str = "timeline",
+    monitor: Monitor | None = None,
 ) -> Iterator[Alert]:
-    """Feed (line number, event) pairs to a fresh monitor over ``view``; yield its alerts.
+    """Feed (line number, event) pairs to a fresh monitor over ``view`` (or to ``monitor``, to
+    look at its incidents afterwards); yield its alerts.
 
     Example:
         >>> from jupyter_promote.fleet.model import FleetPipeline
@@ -80,7 +82,7 @@ def replay_events(
         >>> [(a.kind, a.to) for a in replay_events(view, iter_timeline(lines))]
         [('failed', ['ana'])]
     """
-    monitor = Monitor(view, config)
+    monitor = monitor or Monitor(view, config)
     last: datetime | None = None
     for number, event in numbered:
         _check_names(view, event, number, source)

@@ -7,9 +7,10 @@ deadline on (or its local midnight, at the start), since the upstream runs that 
 report in New York may run the evening before, New York time. The day's prediction
 (:mod:`.predict`) is re-checked after every event that can change it (an event of the pipeline
 or of an upstream), and at the earliest moment the passing of time alone could make it reach
-the deadline: the prediction never moves faster than the clock, so after a check at ``t``
-predicting ``r``, the next one is due at ``t + (deadline - margin - r)``. So "at risk" is
-raised the moment the prediction reaches the deadline, not at the next event.
+the deadline: the prediction never moves faster than the clock, and not at all before the
+runs it waits for are due (or past their p90), so after a check at ``t`` predicting ``r`` that
+stays put until ``s``, the next one is due at ``max(t, s) + (deadline - margin - r)``. So "at
+risk" is raised the moment the prediction reaches the deadline, not at the next event.
 
 - **at risk**: joins the open incident of the prediction's cause (the pipeline itself, or the
   upstream whose trouble or lateness sets the prediction; or the incident still waiting for
@@ -80,12 +81,12 @@ class SlaWatch:
         self.evaluate([name], now)
 
     def evaluate(self, names: list[str], now: datetime) -> None:
-        """Re-check the watched SLA days of ``names`` (one prediction pass for all)."""
-        memo: Memo = {}
+        """Re-check the watched SLA days of ``names`` (the predictor shares its predictions
+        at one instant between checks)."""
         for name in names:
             key = self.state.sla_current.get(name)
             if key is not None:
-                self._check(self.state.sla_days[key], now, memo)
+                self._check(self.state.sla_days[key], now, None)
 
     def on_check(self, key: str, at: datetime) -> None:
         """A check timer: re-check if it is still the one due."""
@@ -93,21 +94,27 @@ class SlaWatch:
         if day is None or day.next_check != at:
             return
         if self.state.sla_current.get(day.pipeline) == key:
-            self._check(day, at, {})
+            self._check(day, at, None)
 
-    def _check(self, day: SlaDay, now: datetime, memo: Memo) -> None:
+    def _check(self, day: SlaDay, now: datetime, memo: Memo | None) -> None:
         if day.state not in ("ok", "at-risk") or now > day.deadline:
+            return
+        if day.state == "at-risk":  # nothing left to tell but that it is done
+            done = self.predictor.done_at(day.pipeline, day.due)
+            if done is not None:
+                self._done(day, Readiness("done", done, day.pipeline))
             return
         found = self.predictor.ready(day.pipeline, day.due, now, memo)
         if found.status == "done":
             self._done(day, found)
             return
-        if day.state == "at-risk":
-            return
         threshold = day.deadline - self.config.at_risk_margin
         if found.at is None or found.at >= threshold:
             self._at_risk(day, found, now)
-        elif day.next_check != (check := now + (threshold - found.at)):
+        else:  # the prediction stays put until still_until, then moves at most with the clock
+            check = max(now, found.still_until or now) + (threshold - found.at)
+            if day.next_check == check:
+                return
             day.next_check = check
             self.state.push(check, "check", day.pipeline, sla_key(day.pipeline, day.day))
 

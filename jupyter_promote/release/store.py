@@ -103,6 +103,10 @@ def pipeline_lock(pipelines_dir: str | Path, name: str, timeout: float = 30) -> 
 # -- reading --------------------------------------------------------------------------------------
 
 
+#: PyYAML's safe loader in C when libyaml is there (10x faster: a fleet reads 1,000 manifests).
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_manifest(folder: Path) -> ReleaseManifest:
     """The manifest of the release in ``folder``.
 
@@ -111,7 +115,7 @@ def read_manifest(folder: Path) -> ReleaseManifest:
     """
     path = folder / MANIFEST
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
         return ReleaseManifest.model_validate(data)
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise ReleaseError(

@@ -24,10 +24,11 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         for alert in replay_file(args.replay, project):
             if args.json:
                 print(alert.to_json(), flush=True)
-            else:
-                to = ", ".join(alert.to) or "nobody"
-                print(f"{alert.at.isoformat()}  {alert.incident or '-':>7}  {alert.kind:<13}"
-                      f" {alert.subject}  -> {to} ({alert.channel})", flush=True)  # fmt: skip
+            else:  # the layout of docs/monitor-replay.md
+                head = (f"{alert.at:%Y-%m-%dT%H:%M} {alert.kind:<12} {alert.incident or '-':<6}"
+                        f" [{', '.join(alert.to)}] {alert.channel}")  # fmt: skip
+                body = "".join(f"    {line}\n" for line in alert.message.splitlines())
+                print(f"{head}\n{body}", flush=True)
         return 0
     from jupyter_promote.services.monitor import run_monitor
 
