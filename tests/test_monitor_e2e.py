@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
@@ -138,17 +140,20 @@ def watched(prefect_server, tmp_path_factory):
     project = tmp_path_factory.mktemp("monitored")
     (project / "teams.yaml").write_text(ROSTER)
     paths = {"mon_gated": gated(project), **chain(project)}
+    paths["mon_ok"] = write_nb(project / "mon_ok.ipynb", make_nb(("step:only", "x = 1")))
     daily = ["--schedule", "0 6 1 1 *", "--no-dry-run"]
     for name, owner, tier in (
         ("mon_gated", "ana", "high"),
         ("mon_up", "ben", "normal"),
         ("mon_down1", "ben", "normal"),
         ("mon_down2", "ben", "normal"),
+        ("mon_ok", "ben", "low"),
     ):
         done = cli(prefect_server, project, "promote", paths[name], "--name",
                    name.replace("_", "-"), "--owner", owner, "--team", "risk", "--tier", tier,
                    *daily)  # fmt: skip
         assert done.returncode == 0, done.stderr
+    run_to_completion(prefect_server, project, "mon-ok")  # history before the monitor starts
     with webhook_receiver() as hooks, smtp_sink() as smtp:
         env = {
             **os.environ,
@@ -168,6 +173,20 @@ def watched(prefect_server, tmp_path_factory):
             monitor.stop()
 
 
+def run_to_completion(server, project: Path, name: str) -> None:
+    done = cli(server, project, "trigger", name)
+    assert done.returncode == 0, done.stderr
+    run_id = done.stdout.split("started flow run ", 1)[1].split()[0]
+
+    def completed() -> bool:
+        with server.client() as client:
+            state = client.read_flow_run(run_id).state
+        assert not (state.is_failed() or state.is_crashed()), state
+        return state.is_completed()
+
+    wait_for(completed, 180, f"{name}'s run to complete")
+
+
 def posts(hooks, path: str) -> list[dict]:
     return [json.loads(p["body"]) for p in hooks.posts if p["path"] == path]
 
@@ -176,6 +195,33 @@ def incidents(server, project, *flags: str) -> list[dict]:
     done = cli(server, project, "incidents", "--json", *flags)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+def test_run_history_comes_from_prefect_once(watched, tmp_path):
+    """A run that completed just before the monitor started is read from the catch-up's events,
+    once; a monitor starting later (here: on a fresh catalog) reads it from Prefect's runs."""
+    from jupyter_promote.config import load_config
+    from jupyter_promote.services.monitor import MonitorService
+
+    project = watched[0]
+    watching = MonitorService(load_config(str(project)))
+
+    def durations() -> list[float]:
+        found = watching.state().pipelines.get("mon-ok")
+        return found.durations if found else []
+
+    # Prefect stores the run's Completed event a moment after the run ends: the monitor may
+    # get it from the catch-up or from the websocket's replay, but once
+    wait_for(durations, 60, "the monitor to learn mon-ok's completed run")
+    time.sleep(2)
+    [seen] = durations()
+    fresh = tmp_path / "fresh"
+    shutil.copytree(project / "pipelines", fresh / "pipelines")
+    service = MonitorService(load_config(str(fresh)))
+    assert service.seed_history(datetime.now(timezone.utc)) == ["mon-ok"]
+    [seeded] = service.state().pipelines["mon-ok"].durations
+    assert 0 < seeded < 120 and abs(seeded - seen) < 5
+    assert service.seed_history(datetime.now(timezone.utc)) == []  # it has history now
 
 
 def test_a_failing_gate_sends_one_alert_to_the_owner_and_the_team(prefect_server, watched):
@@ -242,12 +288,20 @@ def test_ack_and_resolve_by_hand_and_prefect_sees_the_incident_events(prefect_se
     assert unknown.returncode != 0
     assert 'no incident "inc-999"' in unknown.stderr
 
-    events = httpx.post(
-        f"{prefect_server.api_url}/events/filter",
-        json={"filter": {"event": {"prefix": ["jupyter-promote.incident."]},
-                         "occurred": {"since": "2020-01-01T00:00:00Z"}}, "limit": 50},
-    ).json()["events"]  # fmt: skip
-    mine = [e for e in events if e["payload"].get("incident") == incident]
+    def incident_events() -> list[dict]:
+        events = httpx.post(
+            f"{prefect_server.api_url}/events/filter",
+            json={"filter": {"event": {"prefix": ["jupyter-promote.incident."]},
+                             "occurred": {"since": "2020-01-01T00:00:00Z"}}, "limit": 50},
+        ).json()["events"]  # fmt: skip
+        return [e for e in events if e["payload"].get("incident") == incident]
+
+    # Prefect stores events a moment after it receives them
+    def both() -> list[dict] | None:
+        found = incident_events()
+        return found if len(found) >= 2 else None
+
+    mine = wait_for(both, 30, "the incident's events in Prefect")
     assert sorted(e["event"] for e in mine) == [
         "jupyter-promote.incident.opened",
         "jupyter-promote.incident.resolved",

@@ -245,3 +245,16 @@ def test_the_store_works_on_postgresql(project, postgres_url):
     store.mark(store.pending()[0].id, [{"target": "x", "ok": True}], done=True)
     assert store.pending() == []
     assert json.loads(store.read("state"))["incidents"]["inc-1"]["status"] == "acknowledged"
+
+
+def test_an_alert_is_claimed_by_one_sender_only(project):
+    """The live monitor and an `ack` in a terminal may both deliver: one sends each alert."""
+    service = service_of(project)
+    service.turn([failed()])
+    [queued] = service.store.pending()
+    other = MonitorStore(Catalog(service.config.catalog_url))
+    assert service.store.claim(queued.id) is True
+    assert other.claim(queued.id) is False
+    assert other.pending() == []  # claimed: not offered to others while being sent
+    service.store.mark(queued.id, [{"target": "x", "ok": True}], done=True)
+    assert other.claim(queued.id) is False  # sent

@@ -341,21 +341,26 @@ def test_block_reference_without_prefect_api_url_says_so(monkeypatch):
 def test_block_reference_resolves_from_the_session_server(prefect_server, receiver, monkeypatch):
     """Needs the session's Prefect server: a real Secret block, read at send time."""
     from prefect.blocks.system import Secret
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
     for key, value in prefect_server.env.items():  # this process talks to the session server
         monkeypatch.setenv(key, value)
+    # Prefect read its settings when this process first imported it (perhaps before the session
+    # server existed): point them at the server, as the monitor's own process has them
+    with temporary_settings(updates={PREFECT_API_URL: prefect_server.api_url}):
+        secret = receiver.url("/ok/T9/B9/tok-from-block")
+        Secret(value=secret).save("notify-test-webhook", overwrite=True)
+        Secret(value="1234").save("notify-test-digits", overwrite=True)
 
-    secret = receiver.url("/ok/T9/B9/tok-from-block")
-    Secret(value=secret).save("notify-test-webhook", overwrite=True)
-    Secret(value="1234").save("notify-test-digits", overwrite=True)
+        delivery = send(Channel(type="webhook", url="block:notify-test-webhook"), MESSAGE)
 
-    delivery = send(Channel(type="webhook", url="block:notify-test-webhook"), MESSAGE)
-
-    assert delivery == Delivery("webhook", "webhook via block:notify-test-webhook", True, None, 200)
-    assert receiver.posts[0]["path"] == "/ok/T9/B9/tok-from-block"
-    assert resolve_secret("block:notify-test-digits") == "1234"  # text, not JSON-decoded
-    with pytest.raises(ChannelError, match="does not exist on"):
-        resolve_secret("block:notify-test-absent")
+        assert delivery == Delivery(
+            "webhook", "webhook via block:notify-test-webhook", True, None, 200
+        )
+        assert receiver.posts[0]["path"] == "/ok/T9/B9/tok-from-block"
+        assert resolve_secret("block:notify-test-digits") == "1234"  # text, not JSON-decoded
+        with pytest.raises(ChannelError, match="does not exist on"):
+            resolve_secret("block:notify-test-absent")
 
 
 # --- e-mail ---------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from filelock import FileLock
@@ -25,6 +25,8 @@ from jupyter_promote.fleet.catalog import Catalog
 
 #: Deliveries tried this many times are given up (and shown as failed by ``incidents``).
 MAX_ATTEMPTS = 5
+#: A claim older than this is taken to be from a process that died while sending.
+CLAIM_EXPIRES = timedelta(minutes=5)
 
 
 @dataclass
@@ -118,15 +120,39 @@ class MonitorStore:
             conn.execute(insert(t.monitor).values(key=key, value=value, updated_at=now))
 
     def pending(self) -> list[QueuedAlert]:
-        """Alerts not sent yet (and not given up), oldest first."""
+        """Alerts not sent yet (and not given up), oldest first; claim each before sending it."""
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(t.alerts)
-                .where(t.alerts.c.status == "pending")
-                .where(t.alerts.c.attempts < MAX_ATTEMPTS)
+                .where(self._claimable(datetime.now(timezone.utc)))
                 .order_by(t.alerts.c.id)
             ).all()
         return [_queued(row) for row in rows]
+
+    def claim(self, alert_id: int) -> bool:
+        """Take the alert for sending; ``False`` when another process has it (the live monitor
+        and an ``ack`` in a terminal may both be delivering): it is sent by one only."""
+        now = datetime.now(timezone.utc)
+        with self.engine.begin() as conn:
+            taken = conn.execute(
+                update(t.alerts)
+                .where(t.alerts.c.id == alert_id)
+                .where(self._claimable(now))
+                .values(status="sending", claimed_at=now)
+            )
+            return taken.rowcount == 1
+
+    @staticmethod
+    def _claimable(now: datetime) -> Any:
+        from sqlalchemy import and_, or_
+
+        return and_(
+            t.alerts.c.attempts < MAX_ATTEMPTS,
+            or_(
+                t.alerts.c.status == "pending",
+                and_(t.alerts.c.status == "sending", t.alerts.c.claimed_at < now - CLAIM_EXPIRES),
+            ),
+        )
 
     def mark(self, alert_id: int, deliveries: list[dict[str, Any]], *, done: bool) -> None:
         """Record one sending attempt: ``done`` when every channel took it (or there was none

@@ -142,7 +142,9 @@ alerts = Table(
     Column("kind", String(32), nullable=False),
     Column("pipeline", String(63)),
     Column("body", Text, nullable=False),  # the alert as JSON
+    # pending -> sending (claimed by one process) -> sent | pending (retry) | failed (given up)
     Column("status", String(16), nullable=False, default="pending", index=True),
+    Column("claimed_at", DateTime(timezone=True)),
     Column("attempts", Integer, nullable=False, default=0),
     Column("deliveries", Text, nullable=False, default="[]"),  # JSON list, one per channel
     Column("sent_at", DateTime(timezone=True)),

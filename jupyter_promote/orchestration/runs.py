@@ -158,3 +158,47 @@ def recent_runs(name: str, limit: int = 5) -> list[dict[str, Any]]:
         }
         for r in runs
     ]
+
+
+def completed_durations(names: list[str], before: Any, limit: int = 30) -> dict[str, list[float]]:
+    """Seconds each of the latest ``limit`` runs of each pipeline's deployment that completed
+    before ``before`` took, oldest first: the run history the monitor's predictions start from
+    (the monitor reads what came later from the events). Pipelines without a deployment or such
+    a run are left out."""
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterId,
+        DeploymentFilterName,
+        FlowRunFilter,
+        FlowRunFilterEndTime,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    wanted = set(names)
+    out: dict[str, list[float]] = {}
+    if not wanted:
+        return out
+    completed = FlowRunFilter(
+        state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.COMPLETED])),
+        end_time=FlowRunFilterEndTime(before_=before),
+    )
+    with prefect_client() as client:
+        deployments = client.read_deployments(
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=sorted(wanted)))
+        )
+        for deployment in deployments:
+            if deployment.name not in wanted or deployment.name in out:
+                continue
+            runs = client.read_flow_runs(
+                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id])),
+                flow_run_filter=completed,
+                sort=FlowRunSort.START_TIME_DESC,
+                limit=limit,
+            )
+            seconds = [r.total_run_time.total_seconds() for r in reversed(runs)]
+            if seconds:
+                out[deployment.name] = seconds
+    return out

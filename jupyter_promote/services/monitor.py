@@ -37,6 +37,11 @@ log = logging.getLogger("jupyter_promote.monitor")
 
 #: How often the clock moves when no event comes (late runs and SLA risks are timers).
 TICK_SECONDS = 15.0
+#: Every so often the monitor also reads the recent events from the API: Prefect publishes an
+#: event to websocket subscribers before it stores it, so an event published just before a
+#: subscription and stored just after its replay reaches the subscriber by neither way.
+SWEEP_SECONDS = 20.0
+SWEEP_WINDOW = timedelta(minutes=3)
 #: Seconds between attempts to reach Prefect again after losing it.
 RETRY_SECONDS = 5.0
 #: Seconds a flow run's bare Failed state waits for the run's own failure event (the details).
@@ -173,6 +178,28 @@ class MonitorService:
         self.turn(act=lambda m: m.resolve(incident_id, by, self.clock()))
         return Monitor(self.view, self.policy, self.state()).incident(incident_id)
 
+    def seed_history(self, before: datetime) -> list[str]:
+        """Give pipelines the monitor has no run history of the durations of their latest runs
+        completed in Prefect before ``before`` (where its catch-up starts), so the first
+        predictions after installing it are not the default guess. Returns those seeded."""
+        from jupyter_promote.orchestration.runs import completed_durations
+
+        known = self.state().pipelines
+        empty = [n for n in sorted(self.view.pipelines) if not (n in known and known[n].durations)]
+        found = completed_durations(empty, before, self.policy.history_runs) if empty else {}
+        if not found:
+            return []
+
+        def seed(monitor: Monitor) -> list[Alert]:
+            for name, seconds in found.items():
+                runs = monitor.state.runs_of(name)
+                if not runs.durations:  # none came in since
+                    runs.durations = seconds[-self.policy.history_runs :]
+            return []
+
+        self.turn(act=seed)
+        return sorted(found)
+
     # -- sending -----------------------------------------------------------------------------
     def deliver(self, *, announce: bool = True, timeout: float = 10) -> list[QueuedAlert]:
         """Send every queued alert to its recipients' channels (and, with ``announce``, emit its
@@ -186,6 +213,8 @@ class MonitorService:
         roster = load_roster(self.config.project_path)
         cursor = Cursor.loads(self.store.read("cursor"))
         for item in queued:
+            if not self.store.claim(item.id):
+                continue  # another process is sending it
             alert = Alert.from_dict(item.body)
             done = {d["target"] for d in item.deliveries if d.get("ok")}
             records = [d for d in item.deliveries if d.get("ok")]
@@ -245,6 +274,13 @@ class MonitorService:
         translator = Translator(set(self.view.pipelines), _ui_url(), cursor.runs)
         translator.deployments.update(cursor.deployments)
         await asyncio.to_thread(self.deliver)  # what an earlier run left queued
+        try:
+            seeded = await asyncio.to_thread(self.seed_history, since)
+        except Exception as exc:  # predictions start from the default instead; not fatal
+            log.warning("monitor: run history not read from Prefect (%s)", exc)
+        else:
+            if seeded:
+                log.info("monitor: run history read from Prefect for %s", ", ".join(seeded))
         backlog = [event async for event in catch_up(since)]
         await asyncio.to_thread(self._handle, backlog, translator)
         if stop.is_set():
@@ -260,9 +296,12 @@ class MonitorService:
             ready()
         held: list[tuple[float, Any]] = []  # (release time, event): bare failures, see HOLD
         loop = asyncio.get_running_loop()
+        sweep = loop.time() + SWEEP_SECONDS
         try:
             while not stop.is_set():
-                wait = TICK_SECONDS if not held else max(0.05, held[0][0] - loop.time())
+                wait = min(TICK_SECONDS, max(0.05, sweep - loop.time()))
+                if held:
+                    wait = min(wait, max(0.05, held[0][0] - loop.time()))
                 try:
                     first = await asyncio.wait_for(queue.get(), wait)
                 except asyncio.TimeoutError:
@@ -271,6 +310,9 @@ class MonitorService:
                     incoming = [first]
                     while not queue.empty():
                         incoming.append(queue.get_nowait())
+                if loop.time() >= sweep:  # what the websocket may have missed (seen ids skipped)
+                    sweep = loop.time() + SWEEP_SECONDS
+                    incoming += [e async for e in catch_up(self.clock() - SWEEP_WINDOW)]
                 batch = []
                 for event in incoming:
                     if translator.bare_failure(event):
