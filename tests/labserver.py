@@ -128,8 +128,19 @@ def launch_chromium(playwright):  # type: ignore[no-untyped-def]
 def open_panel(page) -> None:  # type: ignore[no-untyped-def]
     """Run ``jupyter-promote:open-panel`` once JupyterLab has restored its layout (clicking the
     sidebar tab instead would close a panel the layout restored)."""
+    from playwright.sync_api import Error as PlaywrightError
+
     page.wait_for_function("() => window.jupyterapp !== undefined", timeout=60_000)
-    page.evaluate(
-        "async () => { await window.jupyterapp.restored;"
-        " await window.jupyterapp.commands.execute('jupyter-promote:open-panel'); }"
-    )
+    for attempt in range(3):
+        try:
+            page.evaluate(
+                "async () => { await window.jupyterapp.restored;"
+                " await window.jupyterapp.commands.execute('jupyter-promote:open-panel'); }"
+            )
+            return
+        except PlaywrightError as exc:
+            # Chromium may drop the evaluation's promise while the page settles ("Resulting
+            # promise was garbage collected"); the command itself is idempotent
+            if attempt == 2 or "garbage collected" not in str(exc):
+                raise
+            page.wait_for_timeout(500)
