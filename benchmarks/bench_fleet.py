@@ -17,12 +17,11 @@ import random
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import insert
 
-from benchmarks.common import measure, table, verdict
+from benchmarks.common import measure, table, verdict, write_releases
 
 PIPELINES = 100_000
 OWNERS = 2_000
@@ -142,26 +141,13 @@ def _queries(url: str, label: str) -> list[list[object]]:
 def _sync_rows(folder: Path) -> list[list[object]]:
     """1,000 real release folders: sync once, then time the unchanged sync; the alternative,
     reading every current manifest from the files, side by side."""
-    from jupyter_promote.analysis.pipeline import analyze_notebook
     from jupyter_promote.fleet.catalog import Catalog
     from jupyter_promote.release.settings import PromotionSettings
-    from jupyter_promote.release.store import set_current
-    from jupyter_promote.release.writer import write_release
     from jupyter_promote.services.pipelines import manifests
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from nbbuild import make_nb
-
-    nb = make_nb(("step:main", "import pandas as pd\ndf = pd.read_csv('data/in.csv')"))
-    spec = analyze_notebook(nb, "n.ipynb")
-    for i in range(RELEASES):
-        settings = PromotionSettings(name=f"r{i:04d}", owner=f"o{i % 50}")
-        _, manifest, _ = write_release(
-            folder / "pipelines", nb, spec, settings, promoted_by="b",
-            promoted_at=datetime(2026, 10, 1, tzinfo=timezone.utc), dry_run="passed",
-            environment_lock=[], schedule_text="not scheduled",
-        )  # fmt: skip
-        set_current(folder / "pipelines", settings.name, manifest.version)
+    settings = (PromotionSettings(name=f"r{i:04d}", owner=f"o{i % 50}") for i in range(RELEASES))
+    write_releases(folder / "pipelines", "import pandas as pd\ndf = pd.read_csv('data/in.csv')",
+                   settings)  # fmt: skip
     catalog = Catalog(f"sqlite:///{folder / 'catalog.db'}")
     catalog.sync(folder / "pipelines", folder)
     unchanged = measure(lambda: catalog.sync(folder / "pipelines", folder), repeat=5)

@@ -24,10 +24,9 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
 from pathlib import Path
 
-from benchmarks.common import table, verdict
+from benchmarks.common import table, verdict, write_releases
 
 PIPELINES = 20
 SAMPLES = 10
@@ -43,25 +42,13 @@ teams:
 
 
 def _project(folder: Path) -> None:
-    from jupyter_promote.analysis.pipeline import analyze_notebook
     from jupyter_promote.release.settings import PromotionSettings
-    from jupyter_promote.release.store import set_current
-    from jupyter_promote.release.writer import write_release
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from nbbuild import make_nb
 
     (folder / "teams.yaml").write_text(ROSTER)
-    nb = make_nb(("step:main", "x = 1"))
-    spec = analyze_notebook(nb, "n.ipynb")
-    for i in range(PIPELINES):
-        settings = PromotionSettings(name=f"live-{i:02d}", owner="ana", team="risk")
-        _, manifest, _ = write_release(
-            folder / "pipelines", nb, spec, settings, promoted_by="ana",
-            promoted_at=datetime(2026, 10, 1, tzinfo=timezone.utc), dry_run="passed",
-            environment_lock=[], schedule_text="not scheduled",
-        )  # fmt: skip
-        set_current(folder / "pipelines", settings.name, manifest.version)
+    settings = [
+        PromotionSettings(name=f"live-{i:02d}", owner="ana", team="risk") for i in range(PIPELINES)
+    ]
+    write_releases(folder / "pipelines", "x = 1", settings)
 
 
 async def _emit(name: str, pipeline: str, run: str, payload: dict[str, object]) -> None:

@@ -1,10 +1,14 @@
-"""Helpers shared by the benchmarks: timing and table output."""
+"""Helpers shared by the benchmarks: timing, table output, release folders."""
 
 from __future__ import annotations
 
 import statistics
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
 
 
 def measure(fn: Callable[[], object], repeat: int = 7, warmup: int = 1) -> dict[str, float]:
@@ -30,3 +34,24 @@ def table(title: str, header: list[str], rows: list[list[object]]) -> str:
 
 def verdict(value: float, limit: float) -> str:
     return "PASS" if value < limit else "FAIL"
+
+
+def write_releases(pipelines: Path, code: str, settings: Iterable[Any]) -> None:
+    """Real, current release folders of a one-step notebook running ``code``, one per
+    :class:`~jupyter_promote.release.settings.PromotionSettings` (as promotions write them)."""
+    from jupyter_promote.analysis.pipeline import analyze_notebook
+    from jupyter_promote.release.store import set_current
+    from jupyter_promote.release.writer import write_release
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from nbbuild import make_nb
+
+    nb = make_nb(("step:main", code))
+    spec = analyze_notebook(nb, "n.ipynb")
+    for each in settings:
+        _, manifest, _ = write_release(
+            pipelines, nb, spec, each, promoted_by=each.owner,
+            promoted_at=datetime(2026, 10, 1, tzinfo=timezone.utc), dry_run="passed",
+            environment_lock=[], schedule_text="not scheduled",
+        )  # fmt: skip
+        set_current(pipelines, each.name, manifest.version)

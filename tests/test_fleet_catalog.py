@@ -9,6 +9,7 @@ import json
 import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -158,16 +159,7 @@ def test_the_catalog_agrees_with_the_pure_graph_on_random_fleets(tmp_path):
 
     from jupyter_promote.fleet.graph import FleetGraph, downstream, effective_tiers
 
-    rng = random.Random(7)
-    keys = [f"file:d/{i}.csv" for i in range(12)]
-    for n in range(25):
-        release(
-            tmp_path,
-            f"p{n}",
-            tier=rng.choice(["critical", "high", "normal", "low"]),
-            reads=tuple(rng.sample(keys, rng.randint(0, 2))),
-            writes=tuple(rng.sample(keys, rng.randint(0, 2))),
-        )
+    random_fleet(tmp_path, random.Random(7), 25, [f"file:d/{i}.csv" for i in range(12)])
     catalog = Catalog(f"sqlite:///{tmp_path / 'c.db'}")
     catalog.sync(tmp_path / "pipelines", tmp_path)
     graph = FleetGraph.build(catalog.fleet())
@@ -179,6 +171,22 @@ def test_the_catalog_agrees_with_the_pure_graph_on_random_fleets(tmp_path):
     catalog.close()
 
 
+def random_fleet(
+    project: Path, rng: Any, count: int, keys: list[str], consumers: list[str] | None = None
+) -> None:
+    """``count`` pipelines p0.. of random tiers, each reading and writing up to two of
+    ``keys`` (and consumed by up to one of ``consumers``)."""
+    for n in range(count):
+        release(
+            project,
+            f"p{n}",
+            tier=rng.choice(["critical", "high", "normal", "low"]),
+            reads=tuple(rng.sample(keys, rng.randint(0, 2))),
+            writes=tuple(rng.sample(keys, rng.randint(0, 2))),
+            consumers=tuple(rng.sample(consumers, rng.randint(0, 1))) if consumers else (),
+        )
+
+
 def test_lineage_json_from_the_index_equals_the_pure_graphs(tmp_path, catalog_url):
     """`lineage --json` comes straight from the catalog's tables (fast at 100,000 pipelines):
     it must say exactly what the pure graph (the definition) says, placeholders included."""
@@ -186,17 +194,8 @@ def test_lineage_json_from_the_index_equals_the_pure_graphs(tmp_path, catalog_ur
 
     from jupyter_promote.fleet.graph import FleetGraph, to_json
 
-    rng = random.Random(3)
     keys = [f"file:d/{i}.csv" for i in range(8)] + ["file:d/day_{as_of}.csv", "file:d/day_1.csv"]
-    for n in range(20):
-        release(
-            tmp_path,
-            f"p{n}",
-            tier=rng.choice(["critical", "high", "normal", "low"]),
-            reads=tuple(rng.sample(keys, rng.randint(0, 2))),
-            writes=tuple(rng.sample(keys, rng.randint(0, 2))),
-            consumers=tuple(rng.sample(["cfo", "ops", "bi"], rng.randint(0, 1))),
-        )
+    random_fleet(tmp_path, random.Random(3), 20, keys, consumers=["cfo", "ops", "bi"])
     catalog = Catalog(catalog_url)
     catalog.sync(tmp_path / "pipelines", tmp_path)
     expected = to_json(FleetGraph.build(catalog.fleet()))

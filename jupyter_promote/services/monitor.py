@@ -372,6 +372,20 @@ def connect(config: PromoteConfig, *, required: bool = True) -> bool:
     return True
 
 
+def act_by_hand(config: PromoteConfig, what: str, incident_id: str, by: str) -> Incident:
+    """``jupyter promote ack|resolve ID``: acknowledge or resolve an incident, then send what
+    that decided (a resolution alert), announcing it to Prefect when a server is reachable.
+
+    Raises:
+        UnknownIncident: No incident has that id.
+    """
+    reachable = connect(config, required=False)
+    service = MonitorService(config)
+    incident = service.ack(incident_id, by) if what == "ack" else service.resolve(incident_id, by)
+    service.deliver(announce=reachable)
+    return incident
+
+
 def run_monitor(config: PromoteConfig, *, once: bool = False) -> int:
     """``jupyter promote monitor``: follow the project's Prefect server until interrupted
     (``once``: catch up, send what is due, and stop)."""

@@ -53,16 +53,10 @@ def cmd_incidents(args: argparse.Namespace) -> int:
 
 
 def _act(args: argparse.Namespace, what: str) -> int:
-    from jupyter_promote.services.monitor import MonitorService, connect
+    from jupyter_promote.services.monitor import act_by_hand
 
-    config = _config(args)
-    connect(config, required=False)
-    service = MonitorService(config)
     by = args.by or getpass.getuser()
-    incident = service.ack(args.incident, by) if what == "ack" else service.resolve(
-        args.incident, by
-    )  # fmt: skip
-    service.deliver(announce=connect(config, required=False))
+    incident = act_by_hand(_config(args), what, args.incident, by)
     print(f"{incident.id}: {incident.status} by {by}")
     return 0
 
