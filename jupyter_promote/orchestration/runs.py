@@ -164,7 +164,9 @@ def completed_durations(names: list[str], before: Any, limit: int = 30) -> dict[
     """Seconds each of the latest ``limit`` runs of each pipeline's deployment that completed
     before ``before`` took, oldest first: the run history the monitor's predictions start from
     (the monitor reads what came later from the events). Pipelines without a deployment or such
-    a run are left out."""
+    a run are left out. A run took from its first Running state to its end, as the monitor
+    measures from the events: Prefect's ``total_run_time`` leaves out any time spent out of
+    Running in between (a loaded CI run saw it 20 s below the span of the run's events)."""
     from prefect.client.schemas.filters import (
         DeploymentFilter,
         DeploymentFilterId,
@@ -198,7 +200,15 @@ def completed_durations(names: list[str], before: Any, limit: int = 30) -> dict[
                 sort=FlowRunSort.START_TIME_DESC,
                 limit=limit,
             )
-            seconds = [r.total_run_time.total_seconds() for r in reversed(runs)]
+            seconds = [_span(r) for r in reversed(runs)]
             if seconds:
                 out[deployment.name] = seconds
     return out
+
+
+def _span(run: Any) -> float:
+    """Wall-clock seconds from a run's first Running state to its end (``total_run_time`` when
+    Prefect did not record both)."""
+    if run.start_time is not None and run.end_time is not None:
+        return float((run.end_time - run.start_time).total_seconds())
+    return float(run.total_run_time.total_seconds())
