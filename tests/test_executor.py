@@ -199,3 +199,81 @@ def test_no_kernel_left_behind(tmp_path):
         pid = run.kernel.pid
     assert pid not in _kernel_pids()
     assert os.getpid() not in before
+
+
+LEAN_PROBE = (
+    "import sys, threading\n"
+    "kinds = {n: type(sys.modules[n]).__name__ for n in ('altair', 'scipy.stats')}\n"
+    "warming = any(t.name == 'jupyter-promote-gx-warm' for t in threading.enumerate())\n"
+    "print(kinds, warming or 'great_expectations' in sys.modules)"
+)
+
+
+def test_a_run_kernel_defers_unused_imports_and_cells_still_use_them(tmp_path):
+    """Run kernels get altair and scipy.stats as lazy modules (GX imports them for one
+    expectation only); a cell using them gets the real thing. With gates, GX is warming in a
+    kernel thread before the first gate."""
+    spec, nb = _pipeline(
+        tmp_path,
+        ("step:probe", LEAN_PROBE),
+        ("step:use", "from scipy import stats\nimport altair\np = stats.norm.cdf(0)\n"
+                     "print(p, altair.Chart.__name__, type(sys.modules['scipy.stats']).__name__)"),
+    )  # fmt: skip
+    nb.metadata["jupyter_promote"] = {
+        "schema_version": 1,
+        "expectations": {
+            "use": {
+                "p": {
+                    "name": "use.p",
+                    "meta": {},
+                    "expectations": [
+                        {
+                            "type": "expect_table_row_count_to_be_between",
+                            "kwargs": {"min_value": 1},
+                            "severity": "critical",
+                            "meta": {},
+                        }
+                    ],
+                }
+            }
+        },
+    }
+    seen = []
+    with PipelineRun(spec, nb, {}, RunOptions(), on_output=lambda i, s, t: seen.append(t)) as run:
+        assert run.has_gate("use")
+        run.run_step("probe")
+        run.run_step("use")
+    lazy, used = seen
+    assert lazy == "{'altair': '_LazyModule', 'scipy.stats': '_LazyModule'} True\n"
+    assert used == "0.5 Chart module\n"
+
+
+def test_a_run_kernel_without_gates_does_not_import_gx(tmp_path):
+    spec, nb = _pipeline(tmp_path, ("step:probe", LEAN_PROBE))
+    seen = []
+    with PipelineRun(spec, nb, {}, RunOptions(), on_output=lambda i, s, t: seen.append(t)) as run:
+        run.run_step("probe")
+    assert seen == ["{'altair': '_LazyModule', 'scipy.stats': '_LazyModule'} False\n"]
+
+
+def test_a_kernel_started_early_reports_its_failure_when_the_run_starts(tmp_path):
+    spec, nb = _pipeline(tmp_path, ("step:a", "x = 1"))
+    run = PipelineRun(spec, nb, {}, RunOptions(kernel="no-such-kernel-xyz"))
+    run.start_early()  # before the flow run exists: nothing raised yet
+    with pytest.raises(KernelNotInstalled) as info:
+        run.start()
+    assert "'no-such-kernel-xyz' is not installed" in info.value.render()
+    run.close()
+
+
+def test_hidden_code_leaves_the_notebook_cells_alone():
+    """Code run outside the notebook (the gate, the kernel's preparation) is stored nowhere:
+    nbclient writes an executed cell back at its index, and the hidden index is -1 (once, the
+    notebook's last cell became the gate's code and ran again in its place)."""
+    nb = make_nb("print('a')", "print('b')")
+    with KernelSession(nb) as kernel:
+        kernel.run_code("print('hidden')")
+        kernel.run_cell(0)
+        kernel.run_cell(1)
+    assert [c.source for c in nb.cells] == ["print('a')", "print('b')"]
+    assert [c.outputs[0]["text"] for c in nb.cells] == ["a\n", "b\n"]

@@ -74,6 +74,7 @@ class Caller:
     progress: Progress = field(default_factory=_Silent)
     report: RunReport | None = None
     run: PipelineRun | None = None  # the run in progress (its kernel), for the caller's watch
+    prepared: PipelineRun | None = None  # made (kernel started early) for this flow to use
 
 
 # Flows run in their caller's thread, so a context variable reaches them.
@@ -139,11 +140,15 @@ def run_pipeline(
     """
     caller = CALLER.get() or Caller()
     progress = caller.progress
-    loaded = read_notebook(notebook)
-    spec = analyze_notebook(loaded.nb, notebook)
-    if not spec.ok:
-        raise PipelineInvalid(notebook, spec.errors)
-    run = PipelineRun(spec, loaded.nb, parameters, options)
+    run = caller.prepared
+    caller.prepared = None  # used once
+    if run is None:
+        loaded = read_notebook(notebook)
+        spec = analyze_notebook(loaded.nb, notebook)
+        if not spec.ok:
+            raise PipelineInvalid(notebook, spec.errors)
+        run = PipelineRun(spec, loaded.nb, parameters, options)
+    spec = run.spec
     if pipeline:
         run.report.pipeline = pipeline
     caller.report, caller.run = run.report, run

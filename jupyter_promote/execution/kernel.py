@@ -85,6 +85,22 @@ def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text)
 
 
+#: Run hidden in a run's kernel before any cell (see :meth:`KernelSession.prepare`).
+_PREPARE = """\
+try:
+    import jupyter_promote._startup as _jp_startup
+except ImportError:
+    pass
+else:
+    _jp_startup.lean_kernel()
+    if {warm}:
+        from jupyter_promote.expectations.gx.warm import warm as _jp_warm
+        _jp_warm()
+        del _jp_warm
+    del _jp_startup
+"""
+
+
 class _Client(NotebookClient):
     """nbclient's client, forwarding stream output as it arrives."""
 
@@ -183,6 +199,16 @@ class KernelSession:
             ) from None
         self.started = True
 
+    def prepare(self, *, warm: bool) -> None:
+        """In a Python kernel with jupyter-promote installed, before any cell: defer imports no
+        cell asked for (:func:`jupyter_promote._startup.lean_kernel`) and, with ``warm``, start
+        importing Great Expectations in a kernel thread (the first gate then waits only for
+        what is left). Other kernels are left as they are."""
+        spec = getattr(self.client.km, "kernel_spec", None)
+        if getattr(spec, "language", "python").lower() != "python":
+            return
+        self.run_code(_PREPARE.format(warm=warm), step="setup", timeout=60)
+
     @property
     def pid(self) -> int | None:
         """The kernel's process id, while it runs."""
@@ -250,6 +276,9 @@ class KernelSession:
         """
         cell = nbformat.v4.new_code_cell(code)
         self.client.timeout = None if timeout is None else max(1, round(timeout))
+        # nbclient stores the executed cell back at its index of the client's notebook: give it
+        # a scratch one, or the notebook's last cell (index -1) would become this code.
+        notebook, self.client.nb = self.client.nb, nbformat.v4.new_notebook(cells=[cell])
         try:
             self.client.execute_cell(cell, HIDDEN_CELL, store_history=False)
         except DeadKernelError:
@@ -258,6 +287,8 @@ class KernelSession:
             ) from None
         except CellExecutionError as exc:
             raise CellFailed.from_error(exc, step=step, cell_index=None) from None
+        finally:
+            self.client.nb = notebook
         return list(cell.outputs)
 
     def _timed_out(self, index: int, step: str | None, timeout: float | None) -> CellTimedOut:

@@ -69,6 +69,7 @@ class PipelineRun:
         self.report.steps = [StepResult(name=n) for n in spec.order]
         self._on_output = on_output
         self._failed_cells: dict[int, ExecutionError] = {}  # run-notebook index -> error
+        self._early: ExecutionError | bool | None = None  # see start_early
         self.expectations = read_expectations(nb)  # step -> variable -> suite
         self.kernel = KernelSession(
             self.nb,
@@ -88,10 +89,27 @@ class PipelineRun:
         self.close()
 
     def start(self) -> None:
-        """Start the kernel."""
+        """Start the kernel, make it lean and, when there are gates, warm GX in it; with
+        :meth:`start_early` before, raise what went wrong then (if anything)."""
+        if self._early is not None:
+            early, self._early = self._early, None
+            if isinstance(early, ExecutionError):
+                raise early
+            return
         begin = time.perf_counter()
         self.kernel.start()
         self.report.kernel_start_seconds = time.perf_counter() - begin
+        self.kernel.prepare(warm=any(self.expectations.values()))
+
+    def start_early(self) -> None:
+        """Start the kernel now, before the flow run that uses it exists; a failure is kept
+        for :meth:`start` to raise, inside the flow run's ``setup`` task."""
+        try:
+            self.start()
+        except ExecutionError as exc:
+            self._early = exc
+        else:
+            self._early = True
 
     def close(self) -> None:
         """Shut the kernel down (idempotent)."""

@@ -10,7 +10,6 @@ import re
 from collections.abc import Mapping, MutableMapping, Sequence
 from typing import Any
 
-import nbformat
 from pydantic import ValidationError
 
 from jupyter_promote.errors import PromoteError
@@ -216,6 +215,8 @@ def add_expectations(
 
 
 def _write_suite(nb: MutableMapping[str, Any], step: str, variable: str, suite: Suite) -> None:
+    import nbformat  # here, not at the top: kernels import this package; nbformat costs 1.5 s
+
     metadata = nb.setdefault("metadata", nbformat.NotebookNode())
     ns = metadata.setdefault(METADATA_KEY, nbformat.NotebookNode())
     ns.setdefault("schema_version", METADATA_SCHEMA_VERSION)

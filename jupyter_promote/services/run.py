@@ -10,7 +10,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +25,7 @@ from jupyter_promote.util.naming import slug
 if TYPE_CHECKING:
     from jupyter_promote.execution.flow import Progress
     from jupyter_promote.execution.report import RunOptions, RunReport
+    from jupyter_promote.execution.run import PipelineRun
 
 
 @dataclass
@@ -85,20 +86,24 @@ def run(
         PipelineInvalid / ParameterInputError / NotebookError: before anything runs.
         PrefectUnavailable: the API was lost during the run.
     """
-    _spec, _, parameters = prepare_run(path, raw_parameters)
+    spec, loaded, parameters = prepare_run(path, raw_parameters)
     from jupyter_promote.orchestration import deploy, stack
 
     env = stack.prefect_env(config)  # raises NoPrefectServer
     deploy.check_reachable(env["PREFECT_API_URL"])
     os.environ.update(env)
     os.environ.setdefault("PREFECT_CLIENT_MAX_RETRIES", "2")  # fail in seconds, not minutes
+    run_options = replace(options, cwd=options.cwd or str(Path(path).resolve().parent))
+    early = _start_early(spec, loaded, parameters, run_options)
     from jupyter_promote.execution import flow as pipeline_flow
 
     if prefect_log is not None:
         _prefect_output_to(prefect_log)
     pipeline = slug(Path(str(path)).stem)
     notebook_flow = pipeline_flow.make_flow(pipeline)
-    caller = pipeline_flow.Caller(progress=progress or pipeline_flow.Caller().progress)
+    caller = pipeline_flow.Caller(
+        progress=progress or pipeline_flow.Caller().progress, run=early, prepared=early
+    )
     token = pipeline_flow.CALLER.set(caller)
     watch = ApiWatch(env["PREFECT_API_URL"], lambda error: _lost(caller, error, on_lost))
     watch.start()
@@ -108,12 +113,13 @@ def run(
             env["PREFECT_API_URL"],
             str(Path(path).resolve()),
             parameters,
-            {**options.__dict__, "cwd": options.cwd or str(Path(path).resolve().parent)},
+            dict(run_options.__dict__),
             str(config.runs_path),
         )
     finally:
         watch.stop()
         pipeline_flow.CALLER.reset(token)
+        early.close()  # the flow closed it, unless Prefect failed before its first task
     from jupyter_promote.execution.report import RunReport
 
     flow_run_id = str(state.state_details.flow_run_id)
@@ -126,6 +132,28 @@ def run(
         state=str(state.type.value),
         message=state.message or "",
     )
+
+
+def _start_early(
+    spec: PipelineSpec, loaded: LoadedNotebook, parameters: dict[str, Any], options: RunOptions
+) -> PipelineRun:
+    """The run's kernel, started before Prefect is (its imports and the flow run's creation
+    take seconds): Prefect is imported in a thread while the kernel boots, then the kernel
+    imports Great Expectations on the other core while Prefect starts the flow run. A kernel
+    that fails to start fails the run's ``setup`` task, as it would have without this."""
+    from jupyter_promote.execution.run import PipelineRun
+
+    early = PipelineRun(spec, loaded.nb, parameters, options)
+    importing = threading.Thread(target=_import_prefect, name="jupyter-promote-import", daemon=True)
+    importing.start()
+    early.start_early()
+    importing.join()
+    return early
+
+
+def _import_prefect() -> None:
+    with contextlib.suppress(Exception):  # imported again where used, errors and all
+        import jupyter_promote.execution.flow  # noqa: F401
 
 
 class ApiWatch(threading.Thread):
