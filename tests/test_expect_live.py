@@ -4,6 +4,7 @@ live results, recording into the notebook file, bad input, suggestions."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -290,3 +291,31 @@ def test_remove_under_jupyterlab_goes_to_the_open_notebook(tmp_path):
         "expectations": [],
     }
     assert "INDEX must be a number, not 'one'" in plain_text(nb.cells[-1])
+
+
+LOAD_PROBE = """
+import sys, threading
+from IPython.testing.globalipapp import start_ipython
+ip = start_ipython()
+before = set(sys.modules)
+ip.run_line_magic("load_ext", "jupyter_promote")
+heavy = sorted(m for m in set(sys.modules) - before
+               if m.split(".")[0] in ("nbformat", "jsonschema", "pydantic", "great_expectations"))
+warming = [t for t in threading.enumerate() if t.name == "jupyter-promote-gx-warm"]
+print(heavy, len(warming))
+for t in warming:
+    t.join(120)
+print("great_expectations" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize("warm, warmed", [("1", "True"), ("0", "False")])
+def test_load_ext_imports_nothing_heavy_and_warms_gx_in_the_background(warm, warmed):
+    """``%load_ext`` registers the magics at once; GX is imported by a background thread
+    (unless JUPYTER_PROMOTE_WARM=0), nothing heavy on the way."""
+    env = {**os.environ, "JUPYTER_PROMOTE_WARM": warm}
+    done = subprocess.run([sys.executable, "-c", LOAD_PROBE], capture_output=True, text=True,
+                          env=env, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()[-2:]
+    assert lines == [f"[] {1 if warm == '1' else 0}", warmed]

@@ -16,11 +16,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from jupyter_promote.analysis.spec import Diagnostic
 from jupyter_promote.analysis.tags import Role, parse_cell_tags
+
+if TYPE_CHECKING:
+    import nbformat
 
 
 @dataclass

@@ -4,11 +4,14 @@ column the notebook's code never mentions)."""
 
 from __future__ import annotations
 
-import nbformat
+from typing import TYPE_CHECKING
 
 from jupyter_promote.analysis.spec import Diagnostic, ExpectationEntry, PipelineSpec
 from jupyter_promote.expectations import MetadataError, all_expectations
 from jupyter_promote.util.spelling import did_you_mean
+
+if TYPE_CHECKING:
+    import nbformat
 
 _READERS = ("read_csv", "read_parquet", "read_sql", "read_excel", "read_json", "read_table")
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from jupyter_promote.analysis.names import CodeSyntaxError, analyze
 from jupyter_promote.analysis.spec import PipelineSpec
+
+if TYPE_CHECKING:
+    import nbformat
 
 _NAME_ERROR = re.compile(r"name '([^']+)' is not defined")
 

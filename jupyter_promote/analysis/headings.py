@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from jupyter_promote.analysis.spec import SuggestedStep
 from jupyter_promote.analysis.tags import Role, parse_cell_tags
+
+if TYPE_CHECKING:
+    import nbformat
 
 _ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 _SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")

@@ -5,7 +5,7 @@ the run order and every problem found on the way (most worded by
 
 from __future__ import annotations
 
-import nbformat
+from typing import TYPE_CHECKING
 
 from jupyter_promote.analysis import graph
 from jupyter_promote.analysis.assemble import assemble, notebook_step_name, one_step
@@ -22,6 +22,9 @@ from jupyter_promote.analysis.names import CodeSyntaxError, analyze
 from jupyter_promote.analysis.parameters import parse_parameters
 from jupyter_promote.analysis.spec import Diagnostic, Edge, Parameter, PipelineSpec, Step
 from jupyter_promote.util.spelling import did_you_mean
+
+if TYPE_CHECKING:
+    import nbformat
 
 PARAMETERS, SETUP = "parameters", "setup"
 

@@ -14,9 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
-from jupyter_promote.analysis.notebook import read_notebook
 from jupyter_promote.analysis.pipeline import analyze_notebook
 from jupyter_promote.errors import PromoteError
 from jupyter_promote.expectations import (
@@ -152,6 +149,8 @@ class ExpectSession:
         Raises:
             ExpectationTargetError: no step defines the variable.
         """
+        from jupyter_promote.analysis.notebook import read_notebook
+
         spec = analyze_notebook(read_notebook(notebook).nb, notebook)
         ordered = [spec.step(n) for n in spec.order] or spec.steps
         owners = [s.name for s in ordered if variable in s.defines]
@@ -188,7 +187,7 @@ class ExpectSession:
         notebook = self.find_notebook(namespace)
         lines = []
         if notebook:
-            nb = nbformat.read(notebook, as_version=4)
+            nb = _read(notebook)
             for step, var, index, config in all_expectations(nb):
                 if variable in (None, var):
                     lines.append(f"[{step}] {var} #{index}: {config.describe()} ({config.level})")
@@ -204,7 +203,7 @@ class ExpectSession:
             before = len(self.pending)
             self.pending = [p for p in self.pending if p[1] != variable]
             return before - len(self.pending)
-        nb = nbformat.read(notebook, as_version=4)
+        nb = _read(notebook)
         steps = [s for s, suites in read_expectations(nb).items() if variable in suites]
         if not steps:
             raise ExpectationTargetError(
@@ -235,10 +234,21 @@ def lookup_variable(namespace: dict[str, Any], variable: str) -> Any:
 def _change(notebook: str, change: Any, write: bool = True) -> None:
     """Apply ``change`` to the notebook read from disk and write it back atomically (``write``
     False: only to that copy in memory, which still raises what writing would)."""
-    nb = nbformat.read(notebook, as_version=4)
+    import nbformat
+
+    nb = _read(notebook)
     change(nb)
     if write:
         atomic_write_text(notebook, nbformat.writes(nb))
+
+
+def _read(notebook: str) -> Any:
+    # nbformat here, not at the top: ``%load_ext`` imports this module in the user's kernel,
+    # and nbformat's jsonschema costs seconds there (rfc3987_syntax, which only jupyter-
+    # promote's own processes may skip)
+    import nbformat
+
+    return nbformat.read(notebook, as_version=4)
 
 
 SESSION = ExpectSession()

@@ -23,12 +23,13 @@ def warm() -> threading.Thread:
     global _THREAD
     with _LOCK:
         if _THREAD is None:
-            _THREAD = threading.Thread(target=_build, name="jupyter-promote-gx-warm", daemon=True)
+            _THREAD = threading.Thread(target=build, name="jupyter-promote-gx-warm", daemon=True)
             _THREAD.start()
         return _THREAD
 
 
-def _build() -> None:
+def build() -> None:
+    """Build the GX context now, in this thread (errors are left to the first check)."""
     from jupyter_promote.expectations.gx.runtime import gx_runtime
 
     try:

@@ -28,20 +28,14 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import threading
 from typing import Any, NoReturn
 
 from IPython.core.magic import Magics, line_magic, magics_class, no_var_expand
-from IPython.display import display
 
 from jupyter_promote.errors import PromoteError
-from jupyter_promote.frontends.ipython.display import (
-    result_bundle,
-    show_error,
-    show_recorded,
-    show_removal,
-)
-from jupyter_promote.frontends.promote_options import add_promote_options, given_settings
-from jupyter_promote.services.expect import SESSION, frontend_applies
+
+# What the magics use is imported when they are first used: ``%load_ext`` stays instant.
 
 
 @magics_class
@@ -52,6 +46,8 @@ class PromoteMagics(Magics):
     @line_magic
     def expect(self, line: str) -> Any:
         """Check an expectation on a live DataFrame now and record it (see module doc)."""
+        from jupyter_promote.frontends.ipython.display import show_error
+
         namespace = self.shell.user_ns if self.shell is not None else {}
         try:
             return self._expect(line.strip(), namespace)
@@ -60,6 +56,9 @@ class PromoteMagics(Magics):
             return None
 
     def _expect(self, line: str, namespace: dict[str, Any]) -> Any:
+        from jupyter_promote.frontends.ipython.display import show_recorded, show_removal
+        from jupyter_promote.services.expect import SESSION, frontend_applies
+
         if not line:
             print(__doc__)
             return None
@@ -105,6 +104,8 @@ class PromoteMagics(Magics):
     @line_magic
     def promote(self, line: str) -> Any:
         """Promote this notebook to a scheduled Prefect deployment (see module doc)."""
+        from jupyter_promote.frontends.ipython.display import show_error
+
         namespace = self.shell.user_ns if self.shell is not None else {}
         try:
             return self._promote(line.strip(), namespace)
@@ -113,8 +114,13 @@ class PromoteMagics(Magics):
             return None
 
     def _promote(self, line: str, namespace: dict[str, Any]) -> Any:
+        from IPython.display import display
+
         from jupyter_promote.config import load_config
+        from jupyter_promote.frontends.ipython.display import result_bundle
         from jupyter_promote.frontends.ipython.promote_form import jupyter_identity, promotion_form
+        from jupyter_promote.frontends.promote_options import given_settings
+        from jupyter_promote.services.expect import SESSION, frontend_applies
         from jupyter_promote.services.promote import promote
 
         args = _parse_promote(line)
@@ -151,6 +157,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _promote_parser() -> argparse.ArgumentParser:
+    from jupyter_promote.frontends.promote_options import add_promote_options
+
     parser = _Parser(prog="%promote", description="Promote this notebook (as saved on disk).")
     add_promote_options(parser)
     return parser
@@ -185,5 +193,15 @@ def _index(args: list[str]) -> int | None:
 
 
 def load(ipython: Any) -> None:
-    """Register the magics on an IPython shell."""
+    """Register the magics on an IPython shell and start importing Great Expectations in a
+    background thread (the first ``%expect`` then waits only for what is left of it; set
+    ``JUPYTER_PROMOTE_WARM=0`` to import it on first use instead)."""
     ipython.register_magics(PromoteMagics)
+    if os.environ.get("JUPYTER_PROMOTE_WARM", "1") != "0":
+        threading.Thread(target=_warm, name="jupyter-promote-gx-warm", daemon=True).start()
+
+
+def _warm() -> None:
+    from jupyter_promote.expectations.gx.warm import build
+
+    build()
