@@ -6,6 +6,7 @@ import sys
 
 from benchmarks import (
     bench_analysis,
+    bench_expect,
     bench_fleet,
     bench_lab_render,
     bench_monitor,
@@ -20,7 +21,7 @@ from benchmarks import (
 def main() -> int:
     ok = True
     for module in (
-        bench_analysis, bench_server_import, bench_quality, bench_run, bench_promote,
+        bench_analysis, bench_server_import, bench_quality, bench_expect, bench_run, bench_promote,
         bench_fleet, bench_monitor, bench_monitor_live,
     ):  # fmt: skip
         text, passed = module.run()

@@ -14,6 +14,7 @@ The walk itself is :mod:`jupyter_promote.analysis.name_visitor` (module-level st
 from __future__ import annotations
 
 import ast
+import functools
 import re
 
 from jupyter_promote.analysis.name_visitor import ModuleVisitor, Usage
@@ -49,8 +50,11 @@ def parse(source: str) -> ast.Module:
         raise CodeSyntaxError(exc.msg, exc.lineno) from None
 
 
+@functools.lru_cache(maxsize=8192)
 def analyze(source: str) -> Usage:
-    """Analyze one cell's source.
+    """Analyze one cell's source. Remembered per source text (the panel re-checks the notebook
+    as you type: only the cell that changed is parsed again); the result is shared, read it
+    only.
 
     Raises:
         CodeSyntaxError: the code cannot be parsed.
