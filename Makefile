@@ -76,6 +76,9 @@ test: setup lint labtest browser postgres  ## lint, frontend unit tests, then ev
 	$(PY) -m pytest
 
 bench: setup  ## performance targets from DESIGN.md section 7, printed as tables
+	@# byte-compiled as a pip install leaves it (this editable checkout may run where
+	@# PYTHONDONTWRITEBYTECODE is set: every process would compile the package again)
+	$(PY) -m compileall -q jupyter_promote benchmarks
 	$(PY) -m benchmarks
 
 clean:

@@ -167,6 +167,20 @@ def test_kernel_killed_mid_step(prefect_server, tmp_path):
     assert kernels(tmp_path) <= before
 
 
+def test_a_kernel_that_cannot_start_fails_the_setup_task_with_the_fix(prefect_server, tmp_path):
+    """The kernel starts before the flow run exists (it overlaps Prefect's start-up); when it
+    cannot start, the flow run still records it, in its setup task, with the fix."""
+    path = write_nb(tmp_path / "k.ipynb", make_nb(("step:load", "x = 1")))
+    result, out = run_json(prefect_server, path, "--kernel", "no-such-kernel-xyz", project=tmp_path)
+    assert result.returncode == 1
+    fr = flow_run(prefect_server, out["flow_run_id"])
+    assert fr.state.type.value == "FAILED"
+    assert "'no-such-kernel-xyz' is not installed" in fr.state.message
+    assert "python -m ipykernel install --user --name no-such-kernel-xyz" in fr.state.message
+    runs = task_runs(prefect_server, out["flow_run_id"])
+    assert {name: r.state.type.value for name, r in runs.items()} == {"setup": "FAILED"}
+
+
 def test_retries_rerun_the_step_in_the_same_kernel(prefect_server, tmp_path):
     nb = make_nb(
         ("setup", "attempts = 0"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from jupyter_promote.release.settings import CLEARABLE
+from jupyter_promote.release.clearable import CLEARABLE
 
 
 def add_promote_options(parser: argparse.ArgumentParser) -> None:

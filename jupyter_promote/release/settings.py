@@ -35,8 +35,6 @@ _REQUIRED_HINTS = {
 }
 
 
-#: Settings that ``--clear`` (CLI, ``%promote``) may empty; "schedule" clears both kinds.
-CLEARABLE = ("team", "schedule", "sla", "consumers", "reads", "writes", "notify")
 
 
 class PromotionInvalid(PromoteError):
