@@ -24,6 +24,7 @@ import pytest
 from jupyter_promote.config import load_config
 from jupyter_promote.errors import NoPrefectServer, StackError
 from jupyter_promote.orchestration import stack, stack_processes
+from jupyter_promote.orchestration.stack_processes import FLOW_RUN_COMMAND, _set_flow_run_command
 
 pytestmark = pytest.mark.prefect
 
@@ -158,10 +159,36 @@ def test_the_work_pool_exists_and_the_worker_polls_it(running):
     assert pool.status_code == 200, pool.text
     assert pool.json()["type"] == "process"
     assert pool.json()["base_job_template"]["job_configuration"]
+    command = pool.json()["base_job_template"]["variables"]["properties"]["command"]
+    assert command["default"] == FLOW_RUN_COMMAND  # flow runs skip unused imports
     workers = httpx.post(
         f"{state.api_url}/work_pools/{state.work_pool}/workers/filter", json={}, timeout=5
     ).json()
     assert [w["status"] for w in workers if w["name"] == state.worker_name] == ["ONLINE"]
+
+
+def test_a_flow_run_command_the_pool_owner_chose_is_kept(running):
+    state = running.state
+    url = f"{state.api_url}/work_pools/{state.work_pool}"
+
+    def set_default(value):
+        template = httpx.get(url, timeout=5).json()["base_job_template"]
+        template["variables"]["properties"]["command"]["default"] = value
+        httpx.patch(url, json={"base_job_template": template}, timeout=5).raise_for_status()
+
+    def default():
+        template = httpx.get(url, timeout=5).json()["base_job_template"]
+        return template["variables"]["properties"]["command"]["default"]
+
+    try:
+        set_default("/opt/team/python -m prefect.engine")
+        _set_flow_run_command(state)
+        assert default() == "/opt/team/python -m prefect.engine"
+        set_default("/old/venv/bin/python -m jupyter_promote.execution.engine")  # moved venv
+        _set_flow_run_command(state)
+        assert default() == FLOW_RUN_COMMAND
+    finally:
+        set_default(FLOW_RUN_COMMAND)
 
 
 def test_stack_json_records_the_pids(running):
@@ -300,7 +327,7 @@ def test_down_stops_everything_even_an_orphaned_flow_run(running):
     ]
     assert len(engines) == 1
     engine = engines[0]
-    assert os.getsid(engine.pid) == engine.pid  # Prefect gives each run a session of its own
+    assert engine.cmdline()[-2:] == ["-m", "jupyter_promote.execution.engine"]
     os.kill(state.worker_pid, signal.SIGKILL)
     assert wait_gone(state.worker_pid)
     assert alive(engine.pid)  # orphaned, still running

@@ -35,8 +35,6 @@ _REQUIRED_HINTS = {
 }
 
 
-
-
 class PromotionInvalid(PromoteError):
     """The promotion settings have problems; :attr:`problems` lists every one of them.
 
