@@ -94,12 +94,17 @@ class PipelineRun:
         if self._early is not None:
             early, self._early = self._early, None
             if isinstance(early, ExecutionError):
+                self._fail(early, None)  # the run's error names the kernel and the fix
                 raise early
             return
         begin = time.perf_counter()
-        self.kernel.start()
-        self.report.kernel_start_seconds = time.perf_counter() - begin
-        self.kernel.prepare(warm=any(self.expectations.values()))
+        try:
+            self.kernel.start()
+            self.report.kernel_start_seconds = time.perf_counter() - begin
+            self.kernel.prepare(warm=any(self.expectations.values()))
+        except ExecutionError as exc:
+            self._fail(exc, None)
+            raise
 
     def start_early(self) -> None:
         """Start the kernel now, before the flow run that uses it exists; a failure is kept
@@ -107,6 +112,7 @@ class PipelineRun:
         try:
             self.start()
         except ExecutionError as exc:
+            self.report.error, self.report.failure = "", {}  # said again when the run starts
             self._early = exc
         else:
             self._early = True
