@@ -8,6 +8,7 @@ and ``JUPYTER_PROMOTE_*`` environment variables (the CLI's own flags win over al
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -83,6 +84,20 @@ class PromoteConfig(Configurable):
         60.0, help="Seconds to wait for the embedded Prefect server to answer its health check."
     ).tag(config=True)
 
+    database_url = Unicode(
+        help="PostgreSQL database of a team's embedded stack, e.g. postgresql://prefect@db/team"
+        " (password in PGPASSWORD or ~/.pgpass): `jupyter promote up` runs Prefect's server on"
+        " it and the fleet catalog keeps its tables there (schema jupyter_promote). Empty:"
+        " SQLite in state_dir, or the database of the running stack (`up --database`)."
+        " Environment: JUPYTER_PROMOTE_DATABASE_URL."
+    ).tag(config=True)
+    local_run_limit = Int(
+        0,
+        help="Flow runs at once on the embedded SQLite stack's work pool (more queue): SQLite"
+        " locks under many concurrent runs. 0: what this machine carries (one per CPU, at most"
+        " one per 1 GB of memory). Not applied on PostgreSQL.",
+    ).tag(config=True)
+
     catalog_url = Unicode(
         help="SQLAlchemy URL of the fleet catalog (lineage, owners, reads, notices, incidents):"
         " e.g. postgresql+psycopg://host/db for a team. Default: SQLite in state_dir."
@@ -95,7 +110,19 @@ class PromoteConfig(Configurable):
     @default("catalog_url")
     def _default_catalog_url(self) -> str:
         env = os.environ.get("JUPYTER_PROMOTE_CATALOG_URL")
-        return env or f"sqlite:///{Path(self.state_dir).resolve() / 'catalog.db'}"
+        if env:
+            return env
+        if self.database_url:
+            from jupyter_promote.util.database import TeamDatabase
+
+            return TeamDatabase.parse(self.database_url).catalog_url
+        return f"sqlite:///{Path(self.state_dir).resolve() / 'catalog.db'}"
+
+    @default("database_url")
+    def _default_database_url(self) -> str:
+        return os.environ.get("JUPYTER_PROMOTE_DATABASE_URL") or _recorded_database(
+            Path(self.state_dir)
+        )
 
     @default("project_dir")
     def _default_project_dir(self) -> str:
@@ -137,6 +164,16 @@ class PromoteConfig(Configurable):
     def runs_path(self) -> Path:
         """``runs_dir`` as an absolute path."""
         return Path(self.runs_dir).resolve()
+
+
+def _recorded_database(state_dir: Path) -> str:
+    """The database the running embedded stack was started on (``up --database``), as
+    recorded in its ``stack.json``; empty for SQLite or when nothing is recorded."""
+    try:
+        record = json.loads((state_dir / "stack.json").read_text())
+    except (OSError, ValueError):
+        return ""
+    return str(record.get("database_url") or "") if isinstance(record, dict) else ""
 
 
 def load_config(project_dir: str | None = None) -> PromoteConfig:

@@ -59,6 +59,9 @@ def prefect_server(tmp_path_factory):
     config = PromoteConfig(project_dir=str(project), server_port=free_port())
     # the scheduler checks every 2 s (default 60 s) so scheduled-run tests finish quickly
     os.environ["PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS"] = "2"
+    # a run waiting for a concurrency slot (pipelines run one at a time by default) is retried
+    # every 2 s (default 30 s), so tests that start runs back to back do not idle
+    os.environ["PREFECT_SERVER_DEPLOYMENTS_CONCURRENCY_SLOT_WAIT_SECONDS"] = "2"
     state, _ = stack.up(config, worker=True)
     env = stack.prefect_env(config)
     os.environ.update(env)

@@ -63,7 +63,8 @@ def test_backfill_runs_once_per_date_and_reports_each(prefect_server, tmp_path):
     project = ["--project-dir", str(tmp_path)]
     promoted = promote(
         "promote", str(tmp_path / "filled.ipynb"), "--name", "filled", "--owner", "ana",
-        "--schedule", "0 6 1 1 *", "--no-dry-run", "--json", *project, env=prefect_server.env,
+        "--schedule", "0 6 1 1 *", "--concurrency", "2", "--no-dry-run", "--json", *project,
+        env=prefect_server.env,
     )  # fmt: skip
     assert promoted.returncode == 0, promoted.stderr
     result = promote(

@@ -266,6 +266,18 @@ async def test_preview_of_valid_settings(api):
     assert body["schedule"] == "at 06:00, Monday to Friday, Europe/London"
     assert len(body["next_runs"]) == 3 and "T06:00:00" in body["next_runs"][0]
     assert body["sla"] == "ready by 17:00 Europe/London"
+    assert body["concurrency"] == (
+        "at most 1 run at a time; a run that would exceed it waits (enqueue)"
+    )
+
+
+async def test_preview_puts_concurrency_problems_on_their_fields(api):
+    settings = {"name": "a", "owner": "ana", "concurrency": 0, "on_collision": "drop"}
+    status, body = await api("promote/preview", {"settings": settings})
+    assert status == 200 and body["ok"] is False and body["concurrency"] is None
+    fields = {p["field"]: p["message"] for p in body["problems"]}
+    assert set(fields) == {"concurrency", "on_collision"}
+    assert fields["concurrency"].startswith("0 runs at a time would never run; write 1 or more")
 
 
 async def test_preview_lists_every_problem_by_field(api):

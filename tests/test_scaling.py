@@ -51,8 +51,9 @@ def test_kubernetes_pool_gets_git_pull_steps_and_job_variables(
     assert d.work_pool_name == "k8s-test"
     assert d.pull_steps == [
         {
-            "prefect.deployments.steps.git_clone": {
+            "jupyter_promote.orchestration.pull.git_clone": {
                 "id": "clone", "repository": repo, "branch": "prod",
+                "release": f"pipelines/on-k8s/{out['version']}",
             }
         },
         {"prefect.deployments.steps.set_working_directory": {"directory": "{{ clone.directory }}"}},

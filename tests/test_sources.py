@@ -31,8 +31,9 @@ def test_git_clones_then_runs_the_release_path_inside_the_clone():
     d = deployment_source(source, **WHERE)
     assert d.pull_steps == [
         {
-            "prefect.deployments.steps.git_clone": {
+            "jupyter_promote.orchestration.pull.git_clone": {
                 "id": "clone", "repository": "https://git.example/t/p.git", "branch": "prod",
+                "release": "pipelines/loans/0123456789ab",
                 "access_token": "{{ prefect.blocks.secret.git-token }}",
             }
         },

@@ -316,6 +316,19 @@ def start_flow_run(state, folder):
     return run_id
 
 
+def test_on_sqlite_the_pool_runs_what_the_machine_carries_and_an_owner_limit_is_kept(running):
+    expected = stack_processes.run_limit(running.config)
+    assert 1 <= expected <= (os.cpu_count() or 1)
+    assert running.state.run_limit == expected
+    url = f"{running.state.api_url}/work_pools/stack-tests"
+    assert httpx.get(url, timeout=10).json()["concurrency_limit"] == expected
+    assert f"(at most {expected} runs at once)" in stack.render_status(stack.status(running.config))
+    assert "database:     SQLite " in stack.render_status(stack.status(running.config))
+    # a limit the pool's owner set (here: the one set above) is kept, whatever is asked
+    assert stack_processes._limit_runs(running.state, expected + 5) == expected
+    assert httpx.get(url, timeout=10).json()["concurrency_limit"] == expected
+
+
 def test_down_stops_everything_even_an_orphaned_flow_run(running):
     """Last user of the module's stack: a flow run outlives its killed worker; down stops it."""
     state, home = running.state, running.state.prefect_home
@@ -525,3 +538,7 @@ def test_status_and_down_when_nothing_runs(tmp_path):
 )
 def test_format_duration(seconds, text):
     assert stack.format_duration(seconds) == text
+
+
+def test_the_run_limit_setting_wins_over_the_machine(tmp_path):
+    assert stack_processes.run_limit(make_config(tmp_path, local_run_limit=7)) == 7

@@ -33,6 +33,9 @@ from jupyter_promote.execution.run import PipelineRun
 from jupyter_promote.util.naming import slug
 
 NOT_RETRIED = (KernelDied, KernelNotInstalled)
+#: Where a worker keeps executed notebooks when its environment does not say
+#: (``JUPYTER_PROMOTE_RUNS_DIR``; the embedded stack's deployments set the project's runs folder).
+DEFAULT_RUNS_DIR = Path("~/jupyter-promote-runs")
 
 
 class Progress(Protocol):
@@ -84,13 +87,15 @@ CALLER: ContextVar[Caller | None] = ContextVar("jupyter_promote_caller", default
 def run_release(flow_file: str, parameters: dict[str, Any]) -> dict[str, Any] | State:
     """Run a promoted release: the body of the generated ``flow.py`` of every release.
 
-    The release folder holds ``notebook.ipynb`` and ``manifest.yaml``; the deployment's
-    environment says where runs are kept (``JUPYTER_PROMOTE_RUNS_DIR``) and the kernel's
-    working directory (``JUPYTER_PROMOTE_WORKDIR``, default: the release folder).
+    The release folder holds ``notebook.ipynb`` and ``manifest.yaml``; the environment (the
+    deployment's, or a remote worker's) says where runs are kept (``JUPYTER_PROMOTE_RUNS_DIR``,
+    default ``~/jupyter-promote-runs``: a worker's clone of the release is deleted after the
+    run) and the kernel's working directory (``JUPYTER_PROMOTE_WORKDIR``, relative to the
+    release's checkout; default: the release folder).
     """
     release = Path(flow_file).resolve().parent
     pipeline = release.parent.name
-    runs_dir = os.environ.get("JUPYTER_PROMOTE_RUNS_DIR") or str(release / "runs")
+    runs_dir = os.environ.get("JUPYTER_PROMOTE_RUNS_DIR") or str(DEFAULT_RUNS_DIR.expanduser())
     options = RunOptions(cwd=os.environ.get("JUPYTER_PROMOTE_WORKDIR") or str(release))
     outcome = run_pipeline(
         str(release / "notebook.ipynb"), dict(parameters), options, runs_dir, pipeline=pipeline

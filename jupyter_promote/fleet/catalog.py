@@ -125,6 +125,7 @@ class Catalog:
         history, reads and events, is kept: those tables have not changed shape). Two
         processes opening a new catalog at once (the monitor and a command) take turns."""
         with self._exclusive() as conn:
+            self._create_schema(conn)
             t.metadata.create_all(conn)
             stored = conn.execute(
                 select(t.meta.c.value).where(t.meta.c.key == "schema_version")
@@ -137,6 +138,16 @@ class Catalog:
             t.metadata.create_all(conn)
             conn.execute(delete(t.meta).where(t.meta.c.key == "schema_version"))
             conn.execute(insert(t.meta).values(key="schema_version", value=str(t.SCHEMA_VERSION)))
+
+    def _create_schema(self, conn: Connection) -> None:
+        """On PostgreSQL, create the schema the tables go to (the first of the connection's
+        ``search_path``: ``jupyter_promote`` in a database shared with Prefect) if missing."""
+        if self.engine.dialect.name != "postgresql":
+            return
+        path = conn.execute(sql_text("SHOW search_path")).scalar() or ""
+        first = path.split(",")[0].strip().strip('"')
+        if first and first != "$user":
+            conn.execute(sql_text(f'CREATE SCHEMA IF NOT EXISTS "{first.replace(chr(34), "")}"'))
 
     @contextmanager
     def _exclusive(self) -> Iterator[Connection]:

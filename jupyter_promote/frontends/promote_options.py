@@ -23,6 +23,14 @@ def add_promote_options(parser: argparse.ArgumentParser) -> None:
     add("--reads", action="append", help="data it reads (repeatable)")
     add("--writes", action="append", help="data it writes (repeatable)")
     add("--work-pool", help="Prefect work pool (default: the local one)")
+    add(
+        "--concurrency", type=int, metavar="N", help="at most N runs unfinished at once (default 1)"
+    )
+    add(
+        "--on-collision",
+        metavar="WHAT",
+        help="a run beyond --concurrency: enqueue (waits, the default) or cancel-new (cancelled)",
+    )
     add("--notify", metavar="CHANNEL", help="alerts: an e-mail or block:NAME (Prefect block)")
     add(
         "--clear",
@@ -34,6 +42,12 @@ def add_promote_options(parser: argparse.ArgumentParser) -> None:
         + '; "--clear schedule" leaves it to run only when triggered',
     )
     add("--no-dry-run", action="store_true", help="skip the fresh-kernel dry run (recorded)")
+    add(
+        "--commit",
+        action="store_true",
+        help="git source: commit the release to the project's repository and push it to the"
+        " branch workers clone, before the deployment moves",
+    )
     add("--project-dir", help="project folder (default: current directory)")
 
 
@@ -53,6 +67,8 @@ def given_settings(args: argparse.Namespace) -> dict[str, Any]:
         "reads": args.reads,
         "writes": args.writes,
         "work_pool": args.work_pool,
+        "concurrency": args.concurrency,
+        "on_collision": args.on_collision,
         "notify": args.notify,
     }
     given = {key: value for key, value in given.items() if value is not None}

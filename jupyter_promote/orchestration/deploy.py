@@ -4,7 +4,8 @@ An adapter: imported only when promoting or managing pipelines. A pipeline's dep
 named after it and points at one release folder (its generated ``flow.py``); promoting a new
 version or rolling back moves it to another folder. Owner, team and tier travel as tags
 (Prefect OSS has no owner field), the runbook summary as the description, the release hash as
-the version.
+the version, the pipeline's concurrency as the deployment's ``concurrency_limit`` and
+collision strategy.
 """
 
 from __future__ import annotations
@@ -106,6 +107,32 @@ def _schedules(manifest: ReleaseManifest) -> list[Any]:
     return [DeploymentScheduleCreate(schedule=schedule, active=True)]
 
 
+# Our names of Prefect's collision strategies (``ConcurrencyLimitStrategy`` values).
+_STRATEGIES = {"enqueue": "ENQUEUE", "cancel-new": "CANCEL_NEW"}
+
+
+def _concurrency(manifest: ReleaseManifest) -> dict[str, Any]:
+    """The deployment's ``concurrency_limit`` and ``concurrency_options`` for this release."""
+    from prefect.client.schemas.objects import ConcurrencyLimitStrategy, ConcurrencyOptions
+
+    strategy = ConcurrencyLimitStrategy(_STRATEGIES[manifest.on_collision])
+    return {
+        "concurrency_limit": manifest.concurrency,
+        "concurrency_options": ConcurrencyOptions(collision_strategy=strategy),
+    }
+
+
+def concurrency_of(deployment: Any) -> tuple[int | None, str]:
+    """A deployment's run limit (None: unlimited) and collision strategy, as the settings
+    name it (``enqueue`` or ``cancel-new``; Prefect's default is enqueue)."""
+    found = getattr(deployment, "global_concurrency_limit", None)
+    limit = found.limit if found is not None and getattr(found, "active", True) else None
+    options = getattr(deployment, "concurrency_options", None)
+    strategy = getattr(getattr(options, "collision_strategy", None), "value", "ENQUEUE")
+    names = {prefect: ours for ours, prefect in _STRATEGIES.items()}
+    return limit, names.get(strategy, "enqueue")
+
+
 def parameter_schema(release_dir: Path, pipeline: str) -> dict[str, Any]:
     """The OpenAPI schema Prefect derives from the release's generated flow signature."""
     from prefect.utilities.callables import parameter_schema as schema_of
@@ -129,7 +156,8 @@ def upsert(
 
     Args:
         release_dir: The release folder (holds ``flow.py``).
-        manifest: The release manifest (schedule, owner, tier, work pool, version).
+        manifest: The release manifest (schedule, owner, tier, work pool, version,
+            concurrency).
         description: The runbook summary.
         source: Where workers find the release (pull steps, entrypoint, job variables);
             a storage source is uploaded first.
@@ -160,6 +188,8 @@ def upsert(
             pull_steps=source.pull_steps,
             job_variables=source.job_variables,
             paused=existing.paused if existing else False,
+            # an existing deployment's limit changes too: Prefect's create is an upsert
+            **_concurrency(manifest),
         )
         if existing is not None:
             _replace_schedules(client, deployment_id, manifest)

@@ -17,12 +17,14 @@ import importlib.util
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 from jupyter_promote.config import PromoteConfig
-from jupyter_promote.errors import NoPrefectServer, PrefectNotInstalled
+from jupyter_promote.errors import NoPrefectServer, PrefectNotInstalled, StackError
 from jupyter_promote.orchestration import processes, stack_processes
 from jupyter_promote.orchestration.stack_processes import QUIET_ENV
 from jupyter_promote.orchestration.stack_state import STATE_FILE, StackState, load, locked, save
+from jupyter_promote.util.database import describe
 
 
 @dataclass
@@ -81,6 +83,7 @@ def up(
         if current is not None and processes.live_process(
             current.server_pid, current.server_created
         ):
+            _same_database(current, config)
             started = stack_processes.complete(current, config, worker=worker, monitor=monitor)
             if started:
                 save(state_dir, current)
@@ -91,6 +94,20 @@ def up(
         state = stack_processes.start(config, worker=worker, monitor=monitor)
         save(state_dir, state)
         return state, False
+
+
+def _same_database(state: StackState, config: PromoteConfig) -> None:
+    """A running stack cannot move to another database: say how to restart it there."""
+    wanted, running = config.database_url, state.database_url
+    if wanted == running:
+        return
+    prefect_db = str(Path(state.prefect_home) / "prefect.db")
+    raise StackError(
+        f"the Prefect stack already runs on {describe(running, prefect_db)},"
+        f" not on {describe(wanted, prefect_db)}",
+        hint="run `jupyter promote down`, then `jupyter promote up` with the database you want"
+        " (runs, deployments and the catalog do not move between databases: promote again)",
+    )
 
 
 def down(config: PromoteConfig) -> list[str]:
@@ -161,7 +178,8 @@ def render_status(status: StackStatus) -> str:
         f"  server:       pid {state.server_pid}{'' if status.server_alive else ' (stopped)'}",
         f"  worker:       {worker}",
         f"  monitor:      {monitor}",
-        f"  work pool:    {state.work_pool}",
+        f"  database:     {describe_database(state)}",
+        f"  work pool:    {state.work_pool}{_limit(state)}",
         f"  prefect home: {state.prefect_home}",
         f"  logs:         {state.server_log}",
         f"                {state.worker_log}",
@@ -170,6 +188,15 @@ def render_status(status: StackStatus) -> str:
     if not status.running:
         lines.append("Run `jupyter promote down` to clean up, then `jupyter promote up`.")
     return "\n".join(lines)
+
+
+def describe_database(state: StackState) -> str:
+    """``SQLite PREFECT_HOME/prefect.db`` or ``PostgreSQL postgresql://user:***@host:port/db``."""
+    return describe(state.database_url, str(Path(state.prefect_home) / "prefect.db"))
+
+
+def _limit(state: StackState) -> str:
+    return f" (at most {state.run_limit} runs at once)" if state.run_limit else ""
 
 
 def resolve_api_url(config: PromoteConfig) -> str:

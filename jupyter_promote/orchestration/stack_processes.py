@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
+import socket
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -30,6 +31,7 @@ from jupyter_promote.orchestration.processes import (
     WORKER_STOP,
 )
 from jupyter_promote.orchestration.stack_state import StackState
+from jupyter_promote.util.database import TeamDatabase
 
 #: The ``prefect`` command of this environment (a module constant so tests can swap it).
 PREFECT_EXECUTABLE = Path(sys.executable).with_name("prefect")
@@ -97,8 +99,14 @@ def start(config: PromoteConfig, *, worker: bool, monitor: bool = False) -> Stac
         worker_log=str(logs / "worker.log"),
         monitor_log=str(logs / "monitor.log"),
     )
+    server_env = _stack_env(state)
+    if config.database_url:
+        team = TeamDatabase.parse(config.database_url)
+        _require_reachable(team)
+        state.database_url = config.database_url
+        server_env["PREFECT_API_DATABASE_CONNECTION_URL"] = team.prefect_url
     args = ["server", "start", "--host", HOST, "--port", str(port)]
-    server = _spawn(args, _stack_env(state), state.server_log, config)
+    server = _spawn(args, server_env, state.server_log, config)
     state.server_pid, state.server_created = server.pid, server.create_time()
     try:
         _wait_healthy(state, server, config.startup_timeout)
@@ -107,6 +115,8 @@ def start(config: PromoteConfig, *, worker: bool, monitor: bool = False) -> Stac
         elif not _work_pool_exists(state):
             _create_work_pool(state, config)
         _set_flow_run_command(state)
+        if not state.database_url:
+            state.run_limit = _limit_runs(state, run_limit(config))
         if monitor:
             start_monitor(state, config)
     except BaseException:
@@ -151,8 +161,9 @@ def start_monitor(state: StackState, config: PromoteConfig) -> None:
 
 
 def _stack_env(state: StackState) -> dict[str, str]:
-    """The environment of the server, the worker and the ``prefect`` commands run for them."""
-    return {
+    """The environment of the server, the worker and the ``prefect`` commands run for them
+    (on a team database, the worker's runs record their reads in its catalog)."""
+    env = {
         **os.environ,
         **QUIET_ENV,
         "PREFECT_HOME": state.prefect_home,
@@ -160,6 +171,50 @@ def _stack_env(state: StackState) -> dict[str, str]:
         "PREFECT_UI_API_URL": state.api_url,
         "PREFECT_UI_URL": state.ui_url,
     }
+    if state.database_url:
+        env["JUPYTER_PROMOTE_DATABASE_URL"] = state.database_url
+        env["JUPYTER_PROMOTE_CATALOG_URL"] = TeamDatabase.parse(state.database_url).catalog_url
+    return env
+
+
+def _require_reachable(team: TeamDatabase) -> None:
+    """Fail at once, naming the database, when nothing listens at its host and port (the
+    server would otherwise retry until the startup timeout)."""
+    try:
+        socket.create_connection((team.host, team.port), timeout=5).close()
+    except OSError as exc:
+        raise StackError(
+            f"cannot reach the PostgreSQL server of {team.display}: {exc.strerror or exc}",
+            hint="start PostgreSQL (or fix the host and port in --database /"
+            " c.PromoteConfig.database_url); leave it empty for the SQLite default",
+        ) from exc
+
+
+def run_limit(config: PromoteConfig) -> int:
+    """Flow runs the SQLite stack takes at once: ``local_run_limit``, else one per CPU and at
+    most one per GB of memory (each run is a flow process and a kernel), at least one."""
+    if config.local_run_limit > 0:
+        return int(config.local_run_limit)
+    gigabytes = psutil.virtual_memory().total // (1 << 30)
+    return max(1, min(os.cpu_count() or 1, int(gigabytes)))
+
+
+def _limit_runs(state: StackState, limit: int) -> int | None:
+    """Set the pool's concurrency limit to ``limit`` unless its owner set one (kept); the
+    limit in force."""
+    url = f"{state.api_url}/work_pools/{quote(state.work_pool, safe='')}"
+    try:
+        with httpx.Client(trust_env=False, timeout=5.0) as client:
+            found = client.get(url)
+            found.raise_for_status()
+            current = found.json().get("concurrency_limit")
+            if current is not None:
+                return int(current)
+            client.patch(url, json={"concurrency_limit": limit}).raise_for_status()
+    except httpx.HTTPError as exc:
+        why = f'cannot limit the runs of work pool "{state.work_pool}": {exc}'
+        raise _server_error(state, why) from exc
+    return limit
 
 
 def _spawn(args: list[str], env: dict[str, str], log: str, config: PromoteConfig) -> psutil.Process:

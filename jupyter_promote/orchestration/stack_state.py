@@ -44,6 +44,11 @@ class StackState:
     monitor_pid: int | None = None
     monitor_created: float | None = None
     monitor_log: str = ""
+    # The team database the server runs on (``up --database``); empty: SQLite in prefect_home.
+    # stack.json is written owner-only (it may hold the URL's password).
+    database_url: str = ""
+    # The limit ``up`` put on the SQLite stack's work pool (None: none set by us).
+    run_limit: int | None = None
 
     def to_json(self) -> str:
         """The state as the JSON text of ``stack.json``."""

@@ -16,13 +16,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from jupyter_promote._version import __version__
 from jupyter_promote.analysis.spec import PipelineSpec
+from jupyter_promote.release.concurrency import DEFAULT_COLLISION, DEFAULT_CONCURRENCY, Collision
 from jupyter_promote.release.settings import PromotionSettings, Tier
 from jupyter_promote.release.version import NOTEBOOK, release_version
 
 # The settings a manifest copies, by name, so a field added to the form is not written unseen.
 _SETTINGS_FIELDS = (
     "name", "owner", "team", "schedule", "interval_seconds", "timezone", "sla", "tier",
-    "consumers", "reads", "writes", "work_pool", "notify",
+    "consumers", "reads", "writes", "work_pool", "concurrency", "on_collision", "notify",
 )  # fmt: skip
 _DRY_RUN = r"(?s)^(passed|skipped \(.+\)|failed: .+)$"
 
@@ -86,6 +87,13 @@ class ReleaseManifest(BaseModel):
     reads: list[str] = Field(default_factory=list, description="Data the pipeline reads.")
     writes: list[str] = Field(default_factory=list, description="Data the pipeline writes.")
     work_pool: str = Field(description="Prefect work pool whose workers run it.")
+    concurrency: int = Field(
+        default=DEFAULT_CONCURRENCY, ge=1, description="At most this many runs unfinished at once."
+    )
+    on_collision: Collision = Field(
+        default=DEFAULT_COLLISION,
+        description="A run beyond `concurrency`: 'enqueue' (waits) or 'cancel-new' (cancelled).",
+    )
     notify: str = Field(default="", description="Notification channel for its alerts.")
     parameters: list[ParameterInfo] = Field(
         default_factory=list, description="Typed deployment parameters with defaults."

@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from jupyter_promote.analysis.spec import ExpectationEntry, Parameter, PipelineSpec, Step
+from jupyter_promote.release.concurrency import describe_concurrency
 from jupyter_promote.release.runbook_lineage import FleetContext, lineage_section
 from jupyter_promote.release.settings import PromotionSettings
 
@@ -134,6 +135,9 @@ def _cadence(settings: PromotionSettings, schedule_text: str) -> list[str]:
     elif settings.interval_seconds:
         lines.append(f"- Interval: every {settings.interval_seconds:,} seconds")
     lines.append(f"- Timezone: {settings.timezone}")
+    lines.append(
+        f"- Concurrency: {describe_concurrency(settings.concurrency, settings.on_collision)}"
+    )
     if settings.schedule or settings.interval_seconds:
         note = (
             f"see `jupyter promote show {settings.name}` or the deployment in the Prefect UI "

@@ -4,8 +4,9 @@ One pydantic model, :class:`PromotionSettings`, is the contract of ``%promote``,
 ``promote`` and the lab panel's form; the last one used is kept in the notebook's metadata
 (``metadata.jupyter_promote.promotion``, see :mod:`jupyter_promote.release.form`)
 so re-promoting is one click. Validation here is static and pure: slug names, a required owner,
-cron or interval, an IANA timezone, an SLA deadline, a tier (cron and timezone checks, and the
-schedule in words, live in :mod:`jupyter_promote.release.schedule`). :func:`validate_settings`
+cron or interval, an IANA timezone, an SLA deadline, a tier, how many runs at once (cron and
+timezone checks, and the schedule in words, live in :mod:`jupyter_promote.release.schedule`;
+concurrency in words in :mod:`jupyter_promote.release.concurrency`). :func:`validate_settings`
 turns every problem into one :class:`PromotionInvalid` that lists them all, each as
 "field: what is wrong; how to fix".
 """
@@ -21,6 +22,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import ErrorDetails
 
 from jupyter_promote.errors import PromoteError
+from jupyter_promote.release.concurrency import (
+    COLLISIONS,
+    DEFAULT_COLLISION,
+    DEFAULT_CONCURRENCY,
+    Collision,
+)
 from jupyter_promote.release.schedule import cron_problem, timezone_problem
 from jupyter_promote.util.naming import is_slug, slug
 
@@ -86,6 +93,16 @@ class PromotionSettings(BaseModel):
     writes: list[str] = Field(default_factory=list, description="Data the pipeline writes.")
     work_pool: str = Field(
         default="jupyter-promote", description="Prefect work pool whose workers run it."
+    )
+    concurrency: int = Field(
+        default=DEFAULT_CONCURRENCY,
+        description="At most this many runs unfinished at once (scheduled, triggered and"
+        " backfill alike): the deployment's Prefect concurrency limit.",
+    )
+    on_collision: Collision = Field(
+        default=DEFAULT_COLLISION,
+        description="What becomes of a run that would exceed `concurrency`: 'enqueue' (it waits"
+        " for a free slot) or 'cancel-new' (it is cancelled).",
     )
     notify: str = Field(
         default="",
@@ -182,6 +199,36 @@ class PromotionSettings(BaseModel):
         if not value.strip():
             raise ValueError('is empty; name a Prefect work pool, e.g. "jupyter-promote"')
         return value.strip()
+
+    @field_validator("concurrency", mode="before")
+    @classmethod
+    def _check_concurrency(cls, value: Any) -> Any:
+        number = value.strip() if isinstance(value, str) else value
+        if isinstance(number, str) and re.fullmatch(r"[+-]?\d+", number):
+            number = int(number)
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise ValueError(
+                f"{value!r} is not a whole number of runs; write how many runs may be"
+                " unfinished at once, e.g. 1 (one at a time)"
+            )
+        if number < 1:
+            raise ValueError(
+                f"{number} runs at a time would never run; write 1 or more (1: one at a time)"
+            )
+        return number
+
+    @field_validator("on_collision", mode="before")
+    @classmethod
+    def _check_on_collision(cls, value: Any) -> Any:
+        text = value.strip().lower().replace("_", "-") if isinstance(value, str) else value
+        if text in COLLISIONS:
+            return text
+        close = difflib.get_close_matches(str(text), COLLISIONS, n=1)
+        fix = f'did you mean "{close[0]}"? ' if close else ""
+        raise ValueError(
+            f'"{value}" is not one of {", ".join(COLLISIONS)}; {fix}with "enqueue" a run beyond'
+            ' the concurrency limit waits for a free slot, with "cancel-new" it is cancelled'
+        )
 
     @field_validator("notify")
     @classmethod

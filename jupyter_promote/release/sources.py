@@ -4,8 +4,9 @@ Pure: builds the Prefect deployment fields as data. Four sources:
 
 - ``local`` (default): the worker shares this machine's files (the embedded ``process`` pool);
   it runs the release folder in place.
-- ``git``: the release folder is committed and pushed with the project; the worker clones the
-  repository (``git_clone`` pull step) and runs ``pipelines/NAME/VERSION/flow.py`` from it.
+- ``git``: the release folder is committed and pushed with the project (``promote --commit``);
+  the worker clones the repository (:data:`GIT_CLONE_STEP`: Prefect's ``git_clone`` with
+  messages that say what to do) and runs ``pipelines/NAME/VERSION/flow.py`` from the clone.
 - ``storage``: promotion uploads the release folder to ``STORAGE_URL/NAME/VERSION`` (any fsspec
   URL: ``s3://``, ``gs://``, ``az://``, ``file://``); the worker pulls it
   (``pull_from_remote_storage``).
@@ -25,6 +26,8 @@ from jupyter_promote.errors import PromoteError
 
 SourceKind = Literal["local", "git", "storage", "image"]
 _STEPS = "prefect.deployments.steps"
+#: The git source's pull step (:mod:`jupyter_promote.orchestration.pull`).
+GIT_CLONE_STEP = "jupyter_promote.orchestration.pull.git_clone"
 
 
 class SourceInvalid(PromoteError):
@@ -94,6 +97,7 @@ def deployment_source(
             "id": "clone",
             "repository": source.git_repository,
             "branch": source.git_branch,
+            "release": release_rel,
         }
         if source.git_token_secret:
             clone["access_token"] = "{{ prefect.blocks.secret." + source.git_token_secret + " }}"
@@ -101,7 +105,7 @@ def deployment_source(
             path=None,
             entrypoint=f"{release_rel}/{entrypoint}",
             pull_steps=[
-                {f"{_STEPS}.git_clone": clone},
+                {GIT_CLONE_STEP: clone},
                 _cd("{{ clone.directory }}"),
             ],
             job_variables={"env": {"JUPYTER_PROMOTE_WORKDIR": workdir_rel}},

@@ -26,6 +26,7 @@ from jupyter_promote.release.version import MANIFEST, VERSION_LENGTH
 from jupyter_promote.util.files import atomic_write_text
 
 CURRENT = "CURRENT"
+GITIGNORE = ".gitignore"
 _VERSION = re.compile(rf"^[0-9a-f]{{{VERSION_LENGTH}}}$")
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -81,6 +82,9 @@ def pipeline_lock(pipelines_dir: str | Path, name: str, timeout: float = 30) -> 
     """
     folder = _pipeline_dir(pipelines_dir, name)
     folder.mkdir(parents=True, exist_ok=True)
+    ignore = Path(pipelines_dir) / GITIGNORE
+    if not ignore.exists():  # the locks are this machine's, never committed with the releases
+        atomic_write_text(ignore, ".lock\n")
     with open(folder / ".lock", "a+b") as handle:
         deadline = time.monotonic() + timeout
         while True:

@@ -67,6 +67,11 @@ class PipelineRow(BaseModel):
     )
     schedule: str = Field(description="The schedule in words.")
     timezone: str = Field(description="IANA timezone of the schedule.")
+    concurrency: int = Field(default=1, description="At most this many runs at once.")
+    on_collision: str = Field(
+        default="enqueue",
+        description="A run beyond `concurrency`: 'enqueue' (waits) or 'cancel-new' (cancelled).",
+    )
     version: str = Field(description="Current release version.")
     deployed: bool = Field(description="False when the last promotion did not reach Prefect.")
     paused: bool | None = Field(description="Schedule paused; None when Prefect is unknown.")
@@ -192,6 +197,8 @@ def _row(manifest: ReleaseManifest, config: PromoteConfig) -> PipelineRow:
         tier=manifest.tier,
         schedule=describe_schedule(settings),
         timezone=manifest.timezone,
+        concurrency=manifest.concurrency,
+        on_collision=manifest.on_collision,
         version=manifest.version,
         deployed=manifest.deployed,
         paused=None,

@@ -27,6 +27,7 @@ from jupyter_promote.analysis.pipeline import analyze_notebook
 from jupyter_promote.analysis.spec import PipelineSpec
 from jupyter_promote.config import PromoteConfig
 from jupyter_promote.errors import PipelineInvalid, PromoteError
+from jupyter_promote.release.concurrency import describe_concurrency
 from jupyter_promote.release.form import read_promotion, write_promotion
 from jupyter_promote.release.manifest import DatasetUse, Lineage
 from jupyter_promote.release.runbook import runbook_summary
@@ -35,6 +36,7 @@ from jupyter_promote.release.secrets import scan_notebook, secrets_error
 from jupyter_promote.release.settings import PromotionInvalid, PromotionSettings, validate_settings
 from jupyter_promote.release.store import current_release, pipeline_lock, set_current
 from jupyter_promote.release.writer import mark_deployed, write_release
+from jupyter_promote.services.publish import check_commit, publish, record_deployed
 from jupyter_promote.services.releases import (
     PromoteResult,
     project_relative,
@@ -109,8 +111,9 @@ def merge_settings(
     """The remembered form with what is given applied, validated.
 
     A key present in ``given`` sets that setting, even to ``None``/``""``/``[]`` (which
-    clears it: ``schedule: None`` with no interval means "only when triggered"); an absent key
-    keeps the remembered value. A schedule of one kind replaces a remembered one of the other
+    clears it: ``schedule: None`` with no interval means "only when triggered"; a setting with
+    a default, such as ``tier`` or ``concurrency``, goes back to it); an absent key keeps the
+    remembered value. A schedule of one kind replaces a remembered one of the other
     kind. A first promotion that names no work pool gets ``work_pool``.
 
     Raises:
@@ -133,7 +136,7 @@ def merge_settings(
     for key in ("consumers", "reads", "writes"):
         if data.get(key) is None:
             data.pop(key, None)
-    for key in ("team", "notify", "work_pool", "timezone", "tier"):
+    for key in ("team", "notify", "work_pool", "timezone", "tier", "concurrency", "on_collision"):
         if data.get(key) is None:
             data.pop(key, None)
     return validate_settings(data)
@@ -153,13 +156,15 @@ def settings_for(
 
 @dataclass
 class Preview:
-    """What a promotion with these settings would do: schedule in words, next runs, SLA."""
+    """What a promotion with these settings would do: schedule in words, next runs, SLA,
+    runs at a time."""
 
     settings: PromotionSettings | None
     problems: list[str]
     schedule: str | None
     next_runs: list[datetime]
     sla: str | None
+    concurrency: str | None = None
 
 
 def preview(given: dict[str, Any], path: str | Path | None = None) -> Preview:
@@ -176,6 +181,7 @@ def preview(given: dict[str, Any], path: str | Path | None = None) -> Preview:
         describe_schedule(settings),
         next_runs(settings),
         sla_deadline_text(settings),
+        describe_concurrency(settings.concurrency, settings.on_collision),
     )
 
 
@@ -274,6 +280,7 @@ def promote(
     remember_in_file: bool = True,
     prepared: Prepared | None = None,
     skipped_because: str = "--no-dry-run",
+    commit: bool = False,
 ) -> PromoteResult:
     """Promote a notebook: see the module docstring for the order of things.
 
@@ -289,11 +296,16 @@ def promote(
             keeps it in the open notebook (the result's ``remember`` carries it).
         prepared: The result of :func:`prepare` when the caller already ran the checks.
         skipped_because: Why the dry run is skipped, as the release records it.
+        commit: With the git release source, commit the release and push it to the branch
+            workers clone before the deployment moves (without it, the branch must already
+            hold the release when that can be checked).
 
     Raises:
         PromotionInvalid, PipelineInvalid, SecretsFound, DryRunFailed: nothing was written.
         NoPrefectServer / PrefectUnavailable: nothing was written.
         ReleaseBusy: another promotion of the same pipeline holds the lock.
+        GitFailed, ReleaseNotPushed: the release is written, not on the branch workers clone;
+            the deployment is unchanged.
         DeployFailed: the release is written (not deployed); promote again to finish.
     """
     from jupyter_promote.orchestration import deploy
@@ -301,6 +313,8 @@ def promote(
     progress = progress or _Quiet()
     checks = "static checks, settings, secrets, Prefect server"
     progress.event("checks", "started", checks)
+    if commit:
+        check_commit(config)
     prepared = prepared or prepare(path, given, config)
     progress.event("checks", "completed", checks)
     if dry_run:
@@ -310,7 +324,7 @@ def promote(
         progress.event("dry-run", "skipped", f"{skipped_because} (recorded in the release)")
     api_url = prepared.env["PREFECT_API_URL"]
     with deploy.using(api_url), pipeline_lock(config.pipelines_path, prepared.settings.name):
-        result = _release_and_deploy(prepared, config, dry, promoted_by, progress)
+        result = _release_and_deploy(prepared, config, dry, promoted_by, progress, commit)
     if remember_in_file:
         remember(prepared.path, prepared.settings)
     else:
@@ -346,6 +360,7 @@ def _release_and_deploy(
     dry: str,
     promoted_by: str | None,
     progress: PromoteProgress,
+    commit: bool = False,
 ) -> PromoteResult:
     from jupyter_promote.orchestration import deploy
 
@@ -370,6 +385,9 @@ def _release_and_deploy(
     unchanged = not created and current is not None and current.version == manifest.version
     written = "unchanged" if unchanged else "written"
     progress.event("release", "completed", f"version {manifest.version} {written}")
+    author = promoted_by or getpass.getuser()
+    source = worker_source(config, folder, manifest)
+    publish(config, folder, manifest, source.entrypoint, commit, author, progress)
     progress.event("deployment", "started", f"{settings.name} on work pool {settings.work_pool}")
     effective = context.effective_tier if context else None
     try:
@@ -377,7 +395,7 @@ def _release_and_deploy(
             folder,
             manifest,
             runbook_summary(prepared.spec, settings),
-            worker_source(config, folder, manifest),
+            source,
             effective_tier=effective,
         )
     except Exception as exc:
@@ -394,6 +412,8 @@ def _release_and_deploy(
     result = promote_result(manifest, folder, info, prepared.env, unchanged, dry)
     result.effective_tier = effective
     result.warnings = warnings + _index(config, catalog, manifest, folder, result)
+    if commit and config.release_source == "git":
+        result.warnings += record_deployed(config, folder, manifest, author)
     progress.event("deployment", "completed", f"{info.name}: {result.schedule}")
     return result
 

@@ -13,12 +13,15 @@ from pydantic import BaseModel, Field
 
 from jupyter_promote.config import PromoteConfig, release_source
 from jupyter_promote.errors import PromoteError
+from jupyter_promote.release import git
+from jupyter_promote.release.concurrency import describe_concurrency
 from jupyter_promote.release.entrypoint import ENTRYPOINT_FILE, function_name
 from jupyter_promote.release.manifest import ReleaseManifest
 from jupyter_promote.release.schedule import describe_schedule, next_runs
 from jupyter_promote.release.sources import DeploymentSource, deployment_source
 from jupyter_promote.release.store import current_release, pipeline_lock, set_current
 from jupyter_promote.release.writer import mark_deployed
+from jupyter_promote.services.publish import publish
 
 
 class PromoteResult(BaseModel):
@@ -32,6 +35,10 @@ class PromoteResult(BaseModel):
     deployment: str = Field(description="Prefect deployment name, FLOW/DEPLOYMENT.")
     deployment_id: str = Field(description="Prefect deployment id.")
     schedule: str = Field(description="The schedule in words.")
+    concurrency: str = Field(
+        default="",
+        description="How many runs at a time, and what becomes of one more, in words.",
+    )
     next_runs: list[str] = Field(description="The next three run times (ISO, with offset).")
     ui_url: str = Field(description="The deployment in the Prefect UI.")
     dry_run: str = Field(description="'passed' or 'skipped (--no-dry-run)'.")
@@ -62,7 +69,8 @@ class PromoteResult(BaseModel):
 def promote_result(
     manifest: Any, folder: Path, info: Any, env: dict[str, str], unchanged: bool, dry: str
 ) -> PromoteResult:
-    """What a promotion or rollback tells the user: release, deployment, schedule, links."""
+    """What a promotion or rollback tells the user: release, deployment, schedule, concurrency,
+    links."""
     from jupyter_promote.orchestration import stack
 
     settings = manifest.settings()
@@ -78,6 +86,7 @@ def promote_result(
         deployment=info.name,
         deployment_id=info.id,
         schedule=schedule,
+        concurrency=describe_concurrency(manifest.concurrency, manifest.on_collision),
         next_runs=[] if info.paused else [t.isoformat() for t in next_runs(settings)],
         paused=info.paused,
         ui_url=f"{stack.ui_base(env)}/deployments/deployment/{info.id}",
@@ -124,7 +133,9 @@ def rollback(name: str, config: PromoteConfig, version: str | None = None) -> Pr
             target = read_release(config.pipelines_path, name, version)
         folder = release_dir(config.pipelines_path, name, target.version)
         description = deploy.read(name).description or ""
-        info = deploy.upsert(folder, target, description, worker_source(config, folder, target))
+        source = worker_source(config, folder, target)
+        publish(config, folder, target, source.entrypoint, commit=False, author="")
+        info = deploy.upsert(folder, target, description, source)
         mark_deployed(folder, info.id)
         set_current(config.pipelines_path, name, target.version)
     unchanged = current is not None and current.version == target.version
@@ -152,11 +163,16 @@ def worker_source(config: PromoteConfig, folder: Path, manifest: Any) -> Deploym
     """Where the deployment's workers find the release (docs/scaling.md)."""
     source = Path(manifest.source_notebook)
     workdir = source.parent if source.is_absolute() else config.project_path / source.parent
+    where = release_source(config)
+    # a git worker's paths start at the clone's root: the repository's, maybe above the project
+    root = (
+        git.toplevel(config.project_path) if where.kind == "git" else None
+    ) or config.project_path
     return deployment_source(
-        release_source(config),
+        where,
         release_dir=str(folder),
-        release_rel=project_relative(folder, config),
-        workdir_rel=project_relative(workdir, config),
+        release_rel=_relative(folder, root),
+        workdir_rel=_relative(workdir, root),
         local_env={
             "JUPYTER_PROMOTE_RUNS_DIR": str(config.runs_path),
             "JUPYTER_PROMOTE_WORKDIR": str(workdir),
@@ -175,9 +191,13 @@ def _local_catalog(config: PromoteConfig) -> dict[str, str]:
 
 def project_relative(path: str | Path, config: PromoteConfig) -> str:
     """The notebook's path relative to the project (portable in a git-tracked manifest)."""
+    return _relative(path, config.project_path)
+
+
+def _relative(path: str | Path, root: Path) -> str:
     resolved = Path(path).resolve()
     try:
-        return str(resolved.relative_to(config.project_path))
+        return str(resolved.relative_to(root.resolve()))
     except ValueError:
         return str(resolved)
 

@@ -12,7 +12,9 @@ from jupyter_promote.orchestration import stack
 from jupyter_promote.orchestration.stack import StackStatus
 from jupyter_promote.orchestration.stack_state import StackState
 
-__all__ = ["StackState", "StackStatus", "down", "render_status", "status", "up"]
+__all__ = [
+    "StackState", "StackStatus", "describe_database", "down", "render_status", "status", "up",
+]  # fmt: skip
 
 
 def up(
@@ -42,3 +44,8 @@ def status(config: PromoteConfig) -> StackStatus:
 def render_status(found: StackStatus) -> str:
     """The status as lines for a terminal."""
     return stack.render_status(found)
+
+
+def describe_database(state: StackState) -> str:
+    """The stack's database for people: ``SQLite PATH`` or ``PostgreSQL URL`` (no password)."""
+    return stack.describe_database(state)

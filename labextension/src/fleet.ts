@@ -32,6 +32,19 @@ export function effectiveTierTitle(tier: string | null | undefined, effective: s
   return 'its own tier: nothing downstream is higher';
 }
 
+/**
+ * The hover text of a pipeline's schedule: its timezone and how many runs at a time, e.g.
+ * "UTC; at most 1 run at a time, a new run waits" (older servers send no concurrency).
+ */
+export function scheduleTitle(row: Pick<IPipelineRow, 'timezone' | 'concurrency' | 'on_collision'>): string {
+  if (row.concurrency === undefined || row.concurrency === null) {
+    return row.timezone;
+  }
+  const runs = row.concurrency === 1 ? 'run' : 'runs';
+  const more = row.on_collision === 'cancel-new' ? 'is cancelled' : 'waits';
+  return `${row.timezone}; at most ${row.concurrency} ${runs} at a time, a new run ${more}`;
+}
+
 /** The shown text of each dataset key: its last path part, more parts where two would look alike. */
 export function shortKeys(given: readonly string[], max = 26): Map<string, string> {
   const keys = [...new Set(given)];

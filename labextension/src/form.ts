@@ -1,7 +1,7 @@
 /**
  * The promote form: what the inputs hold (strings) and the PromotionSettings sent to the server.
  */
-import { IProblem, IPromoteDefaults, IPromotionSettings, Tier } from './types';
+import { Collision, IProblem, IPromoteDefaults, IPromotionSettings, Tier } from './types';
 
 export type ScheduleKind = 'cron' | 'interval' | 'none';
 
@@ -17,6 +17,8 @@ export interface IFormState {
   tier: Tier;
   consumers: string;
   workPool: string;
+  concurrency: string;
+  onCollision: Collision;
 }
 
 /** User settings (settings editor) that fill the form of a notebook promoted for the first time. */
@@ -26,6 +28,7 @@ export interface IUserDefaults {
 }
 
 export const TIERS: Tier[] = ['critical', 'high', 'normal', 'low'];
+export const COLLISIONS: Collision[] = ['enqueue', 'cancel-new'];
 
 export const EMPTY_FORM: IFormState = {
   name: '',
@@ -38,7 +41,9 @@ export const EMPTY_FORM: IFormState = {
   sla: '',
   tier: 'normal',
   consumers: '',
-  workPool: ''
+  workPool: '',
+  concurrency: '1',
+  onCollision: 'enqueue'
 };
 
 /** Comma list to items: trimmed, empties dropped. */
@@ -47,6 +52,16 @@ export function splitList(text: string): string[] {
     .split(',')
     .map(s => s.trim())
     .filter(Boolean);
+}
+
+/**
+ * A number box's integer: null when empty (the server's default), 0 when unreadable (which the
+ * server's validation reports next to the field).
+ */
+function wholeNumber(text: string): number | null {
+  const trimmed = text.trim();
+  const value = Number(trimmed);
+  return trimmed === '' ? null : Number.isFinite(value) ? Math.trunc(value) : 0;
 }
 
 /** The settings the form describes, as `promote/preview` and `jobs` take them. */
@@ -60,15 +75,14 @@ export function formToSettings(form: IFormState): IPromotionSettings {
     timezone: form.timezone.trim() || 'UTC',
     sla: form.sla.trim() || null,
     tier: form.tier,
-    consumers: splitList(form.consumers)
+    consumers: splitList(form.consumers),
+    concurrency: wholeNumber(form.concurrency),
+    on_collision: form.onCollision
   };
   if (form.scheduleKind === 'cron') {
     settings.schedule = form.schedule.trim() || null;
   } else if (form.scheduleKind === 'interval') {
-    const text = form.intervalSeconds.trim();
-    const seconds = Number(text);
-    // An unreadable number becomes 0, which the server's validation reports next to the field.
-    settings.interval_seconds = text === '' ? null : Number.isFinite(seconds) ? Math.trunc(seconds) : 0;
+    settings.interval_seconds = wholeNumber(form.intervalSeconds);
   }
   if (form.workPool.trim()) {
     settings.work_pool = form.workPool.trim();
@@ -90,7 +104,9 @@ export function settingsToForm(settings: Partial<IPromotionSettings>): IFormStat
     sla: settings.sla ?? '',
     tier: TIERS.includes(settings.tier as Tier) ? (settings.tier as Tier) : 'normal',
     consumers: (settings.consumers ?? []).join(', '),
-    workPool: settings.work_pool ?? ''
+    workPool: settings.work_pool ?? '',
+    concurrency: String(settings.concurrency ?? 1),
+    onCollision: COLLISIONS.includes(settings.on_collision as Collision) ? (settings.on_collision as Collision) : 'enqueue'
   };
 }
 
@@ -121,7 +137,9 @@ const FIELD_OF: Record<string, keyof IFormState> = {
   sla: 'sla',
   tier: 'tier',
   consumers: 'consumers',
-  work_pool: 'workPool'
+  work_pool: 'workPool',
+  concurrency: 'concurrency',
+  on_collision: 'onCollision'
 };
 
 /** Preview problems per form field; those of no field (or an unknown one) under `general`. */

@@ -138,6 +138,9 @@ export interface IApplyRequest {
   severity?: Level;
 }
 
+/** What becomes of a run that would exceed a pipeline's concurrency. */
+export type Collision = 'enqueue' | 'cancel-new';
+
 /** PromotionSettings (core/promotion.py). */
 export interface IPromotionSettings {
   name: string;
@@ -152,6 +155,10 @@ export interface IPromotionSettings {
   reads?: string[];
   writes?: string[];
   work_pool?: string;
+  /** At most this many runs unfinished at once (default 1). */
+  concurrency?: number | null;
+  /** What becomes of a run beyond `concurrency`: it waits (enqueue, default) or is cancelled. */
+  on_collision?: Collision | null;
   notify?: string;
 }
 
@@ -171,6 +178,8 @@ export interface IPreview {
   schedule: string | null;
   next_runs: string[];
   sla: string | null;
+  /** Runs at a time in words, e.g. "at most 1 run at a time; ..."; absent from older servers. */
+  concurrency?: string | null;
 }
 
 export type JobKind = 'dry-run' | 'promote';
@@ -200,6 +209,8 @@ export interface IPromoteResult {
   deployment: string;
   deployment_id: string;
   schedule: string;
+  /** Runs at a time in words (absent from older servers). */
+  concurrency?: string;
   next_runs: string[];
   ui_url: string;
   dry_run: string;
@@ -282,6 +293,10 @@ export interface IPipelineRow {
   effective_tier?: Tier | string | null;
   schedule: string | null;
   timezone: string;
+  /** At most this many runs at once (absent from older servers). */
+  concurrency?: number;
+  /** enqueue or cancel-new (absent from older servers). */
+  on_collision?: Collision | string;
   version: string;
   deployed: boolean;
   paused: boolean;

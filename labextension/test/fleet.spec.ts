@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { centerId, edgeSentence, effectiveTierTitle, healthText, isRaised, nodeCaption, promotedFrom, tierClass } from '../src/fleet';
+import { centerId, edgeSentence, effectiveTierTitle, healthText, isRaised, nodeCaption, promotedFrom, scheduleTitle, tierClass } from '../src/fleet';
 import { ILineageGraph, IPipelineRow } from '../src/types';
 
 function row(name: string, source: string | null): IPipelineRow {
@@ -142,5 +142,14 @@ describe('healthText', () => {
       level: 'warn'
     });
     expect(healthText('report', null, { state: 'missed', deadline: 'x' }).level).toBe('bad');
+  });
+});
+
+describe('scheduleTitle', () => {
+  it('adds how many runs at a time to the timezone', () => {
+    const base = row('daily', null);
+    expect(scheduleTitle(base)).toBe('UTC');
+    expect(scheduleTitle({ ...base, concurrency: 1, on_collision: 'enqueue' })).toBe('UTC; at most 1 run at a time, a new run waits');
+    expect(scheduleTitle({ ...base, concurrency: 2, on_collision: 'cancel-new' })).toBe('UTC; at most 2 runs at a time, a new run is cancelled');
   });
 });

@@ -17,7 +17,9 @@ describe('promote form', () => {
       sla: '17:00',
       tier: 'high',
       consumers: 'report, , risk-team ',
-      workPool: 'pool-a'
+      workPool: 'pool-a',
+      concurrency: ' 2 ',
+      onCollision: 'cancel-new'
     });
     expect(settings).toEqual({
       name: 'daily-sales',
@@ -29,7 +31,21 @@ describe('promote form', () => {
       sla: '17:00',
       tier: 'high',
       consumers: ['report', 'risk-team'],
+      concurrency: 2,
+      on_collision: 'cancel-new',
       work_pool: 'pool-a'
+    });
+  });
+
+  it('sends an empty concurrency as null (the default) and an unreadable one as 0', () => {
+    const base = { ...EMPTY_FORM, name: 'a', owner: 'b' };
+    expect(formToSettings(base).concurrency).toBe(1);
+    expect(formToSettings({ ...base, concurrency: ' ' }).concurrency).toBeNull();
+    expect(formToSettings({ ...base, concurrency: 'two' }).concurrency).toBe(0);
+    expect(settingsToForm({ name: 'a', owner: 'b' })).toMatchObject({ concurrency: '1', onCollision: 'enqueue' });
+    expect(settingsToForm({ name: 'a', owner: 'b', concurrency: 3, on_collision: 'cancel-new' })).toMatchObject({
+      concurrency: '3',
+      onCollision: 'cancel-new'
     });
   });
 
@@ -53,6 +69,8 @@ describe('promote form', () => {
       sla: null,
       tier: 'low' as const,
       consumers: ['x', 'y'],
+      concurrency: 4,
+      on_collision: 'enqueue' as const,
       work_pool: 'p'
     };
     const form = settingsToForm(saved);
@@ -77,9 +95,17 @@ describe('promote form', () => {
       { field: 'interval_seconds', message: 'must be positive' },
       { field: 'owner', message: 'is required' },
       { field: 'reads', message: 'odd' },
+      { field: 'concurrency', message: 'write 1 or more' },
+      { field: 'on_collision', message: 'not one of enqueue, cancel-new' },
       { field: null, message: 'choose a schedule or an interval' }
     ]);
-    expect(fields).toEqual({ schedule: ['bad cron'], intervalSeconds: ['must be positive'], owner: ['is required'] });
+    expect(fields).toEqual({
+      schedule: ['bad cron'],
+      intervalSeconds: ['must be positive'],
+      owner: ['is required'],
+      concurrency: ['write 1 or more'],
+      onCollision: ['not one of enqueue, cancel-new']
+    });
     expect(general).toEqual(['reads: odd', 'choose a schedule or an interval']);
   });
 });

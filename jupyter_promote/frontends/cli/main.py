@@ -72,16 +72,23 @@ def _cmd_up(args: argparse.Namespace) -> int:
     from jupyter_promote.config import load_config
     from jupyter_promote.services import stack
 
-    state, already = stack.up(
-        load_config(args.project_dir), worker=not args.no_worker, monitor=not args.no_monitor
-    )
+    config = load_config(args.project_dir)
+    if args.database is not None:
+        config.database_url = args.database
+    state, already = stack.up(config, worker=not args.no_worker, monitor=not args.no_monitor)
     if already:
         since = state.since.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
         print(f"Prefect server already running since {since}")
     print(f"Prefect server: {state.ui_url} (UI)")
     print(f"API URL: {state.api_url}")
+    print(f"Database: {stack.describe_database(state)}")
     if state.worker_pid:
         print(f"Worker pool: {state.work_pool} (worker pid {state.worker_pid})")
+    if state.run_limit:
+        print(
+            f"Runs at once: at most {state.run_limit} (SQLite: more queue instead of locking the"
+            " database; `up --database postgresql://…` for a team)"
+        )
     if state.monitor_pid:
         print(f"Monitor: pid {state.monitor_pid} (incidents: `jupyter promote incidents`)")
     print(f"Logs: {Path(state.server_log).parent}")
@@ -163,10 +170,18 @@ def build_parser() -> argparse.ArgumentParser:
     up = sub.add_parser(
         "up",
         help="start the local Prefect server and worker",
-        description="Start a Prefect server on 127.0.0.1 (SQLite under the project's state folder)"
-        " and a process worker for the work pool, unless they already run.",
+        description="Start a Prefect server on 127.0.0.1 (SQLite under the project's state folder,"
+        " or a team's PostgreSQL with --database) and a process worker for the work pool,"
+        " unless they already run.",
     )
     _add_project_dir(up)
+    up.add_argument(
+        "--database",
+        metavar="URL",
+        help="run the server on this PostgreSQL database (postgresql://USER@HOST:5432/NAME,"
+        " password in PGPASSWORD), the fleet catalog too; default: c.PromoteConfig.database_url,"
+        " else SQLite in the state folder",
+    )
     up.add_argument("--no-worker", action="store_true", help="do not start a worker")
     up.add_argument("--no-monitor", action="store_true", help="do not start the monitor")
     up.set_defaults(func=_cmd_up)

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+from typing import Any
 
 from jupyter_promote.frontends.promote_options import add_promote_options, given_settings
 
@@ -21,7 +22,12 @@ def cmd_promote(args: argparse.Namespace) -> int:
     config = load_config(args.project_dir)
     progress = None if args.json else TerminalPromoteProgress(sys.stderr)
     result = promote.promote(
-        args.notebook, given, config, dry_run=not args.no_dry_run, progress=progress
+        args.notebook,
+        given,
+        config,
+        dry_run=not args.no_dry_run,
+        progress=progress,
+        commit=args.commit,
     )
     if args.json:
         print(json.dumps(result.model_dump(), indent=2))
@@ -32,6 +38,7 @@ def cmd_promote(args: argparse.Namespace) -> int:
         print(f"Promoted {result.name}: release {result.version} (dry run {result.dry_run})")
     print(f"Deployment: {result.deployment} ({result.ui_url})")
     print(f"Schedule: {result.schedule}")
+    print(f"Concurrency: {result.concurrency}")
     print("Next runs: " + ", ".join(result.next_runs) if result.next_runs else "Next runs: none")
     print(f"Release: {result.release_dir}\nRunbook: {result.runbook}")
     return 0
@@ -142,6 +149,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         runs = backfill(
             args.name, load_config(args.project_dir), args.param, args.start, args.end,
             every=args.every, max_concurrent=args.max_concurrent, report=report,
+            notice=lambda text: print(f"note: {text}", flush=True),
         )  # fmt: skip
     except KeyboardInterrupt:
         print("interrupted: no new runs are started; runs already started keep going (see"
@@ -202,7 +210,10 @@ def register_manage(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     fill.add_argument("--to", dest="end", required=True, help="last value, inclusive")
     fill.add_argument("--every", type=int, default=1, help="step between values (days)")
     fill.add_argument(
-        "--max-concurrent", type=int, default=3, help="runs unfinished at once (default 3)"
+        "--max-concurrent",
+        type=int,
+        default=3,
+        help="runs unfinished at once (default 3; never more than the pipeline's concurrency)",
     )
     fill.set_defaults(func=cmd_backfill)
     wait = sub.add_parser("wait", help="wait for a pipeline's next run; print its DQ report")
@@ -225,11 +236,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         return 0
     m = found["manifest"]
     keys = ("name", "version", "owner", "team", "tier", "effective_tier", "schedule",
-            "interval_seconds", "timezone", "sla", "consumers", "work_pool", "dry_run",
-            "deployed")  # fmt: skip
+            "interval_seconds", "timezone", "sla", "concurrency", "consumers", "work_pool",
+            "dry_run", "deployed")  # fmt: skip
     for key in keys:
-        value = found.get("effective_tier") if key == "effective_tier" else m.get(key)
-        print(f"{key + ':':<18} {value}")
+        print(f"{key + ':':<18} {_shown(found, key)}")
     lineage = m.get("lineage") or {}
     for direction in ("reads", "writes"):
         uses = lineage.get(direction) or []
@@ -255,6 +265,19 @@ def cmd_show(args: argparse.Namespace) -> int:
     for r in runs if isinstance(runs, list) else []:
         print(f"    {r['expected_start']}  {r['state']:<10} {r['flow_run']}  {r['message']}")
     return 0
+
+
+def _shown(found: dict[str, Any], key: str) -> Any:
+    """A ``show`` line's value: the manifest's, else the catalog's effective tier, or the
+    concurrency in words."""
+    from jupyter_promote.release.concurrency import describe_concurrency
+
+    m = found["manifest"]
+    if key == "effective_tier":
+        return found.get("effective_tier")
+    if key == "concurrency":
+        return describe_concurrency(m.get("concurrency", 1), m.get("on_collision", "enqueue"))
+    return m.get(key)
 
 
 def register_show(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -85,6 +85,7 @@ def result_bundle(result: PromoteResult, notebook: str) -> dict[str, Any]:
     rows = [
         ("Deployment", result.deployment),
         ("Schedule", result.schedule),
+        ("Concurrency", result.concurrency),
         ("Next runs", ", ".join(result.next_runs) or "none"),
         ("Release", result.release_dir),
         ("Promoted file", f"{notebook} as saved on disk at {saved} (unsaved edits are not in it)"),

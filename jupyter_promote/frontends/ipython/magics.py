@@ -144,6 +144,7 @@ class PromoteMagics(Magics):
             dry_run=not args.no_dry_run,
             promoted_by=jupyter_identity(),
             remember_in_file=not in_lab,
+            commit=args.commit,
         )
         display(result_bundle(result, notebook), raw=True)
         return None

@@ -16,6 +16,7 @@ import ipywidgets as widgets
 
 from jupyter_promote.config import PromoteConfig
 from jupyter_promote.errors import PromoteError
+from jupyter_promote.release.concurrency import COLLISIONS
 from jupyter_promote.release.settings import TIERS
 
 _TEXT_FIELDS = (  # field name, label, placeholder
@@ -52,7 +53,10 @@ def initial_values(notebook: str, config: PromoteConfig) -> dict[str, Any]:
 def form_values(fields: dict[str, widgets.Widget]) -> dict[str, Any]:
     """The settings typed into ``fields``: an emptied box clears its setting (no schedule:
     runs only when triggered), an empty timezone or work pool takes the default."""
-    values: dict[str, Any] = {name: box.value.strip() for name, box in fields.items()}
+    values: dict[str, Any] = {
+        name: box.value.strip() if isinstance(box.value, str) else box.value
+        for name, box in fields.items()
+    }
     values["consumers"] = [c.strip() for c in values["consumers"].split(",") if c.strip()]
     for name in ("schedule", "sla", "team", "notify"):
         values[name] = values[name] or None
@@ -139,7 +143,29 @@ def _fields(start: dict[str, Any]) -> dict[str, widgets.Widget]:
     fields["tier"] = widgets.Dropdown(
         options=list(TIERS), value=start.get("tier") or "normal", description="Tier", style=style
     )
-    return fields
+    return {**fields, **_concurrency_fields(start, style, layout)}
+
+
+def _concurrency_fields(
+    start: dict[str, Any], style: dict[str, str], layout: widgets.Layout
+) -> dict[str, widgets.Widget]:
+    """How many runs at once, and what becomes of a run that would exceed that."""
+    collision = start.get("on_collision")
+    return {
+        "concurrency": widgets.IntText(  # not bounded: below 1 is told, not silently raised
+            value=start.get("concurrency") or 1, description="Runs at once", style=style
+        ),
+        "on_collision": widgets.Dropdown(
+            options=[
+                ("a new run waits for a free slot (enqueue)", "enqueue"),
+                ("a new run is cancelled (cancel-new)", "cancel-new"),
+            ],
+            value=collision if collision in COLLISIONS else "enqueue",
+            description="When busy",
+            style=style,
+            layout=layout,
+        ),
+    }
 
 
 def _promote(

@@ -164,6 +164,7 @@ class PreviewHandler(PromoteHandler):
                 schedule=answer.schedule,
                 next_runs=[t.isoformat() for t in answer.next_runs],
                 sla=answer.sla,
+                concurrency=answer.concurrency,
             )
         )
 

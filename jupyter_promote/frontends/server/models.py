@@ -159,6 +159,11 @@ class Preview(BaseModel):
     schedule: str | None = Field(description="The schedule in words; null when invalid.")
     next_runs: list[str] = Field(description="The next three run times, ISO 8601 with offset.")
     sla: str | None = Field(description="The SLA deadline in words; null when invalid.")
+    concurrency: str | None = Field(
+        default=None,
+        description="How many runs at a time, and what becomes of one more, in words; null"
+        " when invalid.",
+    )
 
 
 # -- jobs -------------------------------------------------------------------------------------

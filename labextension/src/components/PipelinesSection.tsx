@@ -2,7 +2,7 @@ import * as React from 'react';
 
 import { showDialog, Dialog } from '@jupyterlab/apputils';
 
-import { effectiveTierTitle, healthText, isRaised } from '../fleet';
+import { effectiveTierTitle, healthText, isRaised, scheduleTitle } from '../fleet';
 import { PromoteModel } from '../model';
 import { overrideUiUrl, shortTime } from '../paths';
 import { IPipelineRow, IPipelines } from '../types';
@@ -135,7 +135,9 @@ export function PipelinesSection(props: { model: PromoteModel; open: (path: stri
                 <td>{row.owner}</td>
                 <td>{row.tier}</td>
                 <EffectiveTier row={row} />
-                <td title={row.timezone}>{row.paused ? `${row.schedule ?? ''} (paused)` : row.schedule ?? ''}</td>
+                <td title={scheduleTitle(row)} data-jp-promote-concurrency={row.concurrency ?? ''}>
+                  {row.paused ? `${row.schedule ?? ''} (paused)` : row.schedule ?? ''}
+                </td>
                 <td>{row.version}</td>
                 <td data-jp-promote-last-state={row.last_run?.state ?? ''}>
                   {row.last_run ? `${row.last_run.state} ${shortTime(row.last_run.time)}` : '-'}

@@ -5,7 +5,7 @@ import { jobRequest, rememberedSettings, runJob } from '../jobs';
 import { rememberPromotion } from '../metadata';
 import { PromoteModel } from '../model';
 import { dryRunQuality } from '../results';
-import { IJob, IPreview, JobKind, Tier } from '../types';
+import { Collision, IJob, IPreview, JobKind, Tier } from '../types';
 import { errorText } from '../util';
 import { ErrorBox, Section } from './common';
 import { JobView } from './JobView';
@@ -133,6 +133,15 @@ export function PromoteSection(props: { model: PromoteModel; open: (path: string
           </label>
           {field('consumers', 'Consumers (comma list)', 'finance-report, risk-team')}
           {field('workPool', 'Work pool', model.status?.defaults.work_pool ?? 'jupyter-promote')}
+          {field('concurrency', 'Runs at once', '1')}
+          <label className="jp-Promote-field" data-jp-promote-field="onCollision">
+            <span>When busy</span>
+            <select id="jp-promote-form-onCollision" value={form.onCollision} onChange={e => setForm({ ...form, onCollision: e.target.value as Collision })}>
+              <option value="enqueue">a new run waits for a free slot</option>
+              <option value="cancel-new">a new run is cancelled</option>
+            </select>
+            <FieldProblems messages={problems.fields.onCollision} field="onCollision" />
+          </label>
           <div className="jp-Promote-preview" id="jp-promote-preview" data-jp-promote-ok={preview ? String(preview.ok) : ''}>
             {preview?.schedule ? <div className="jp-Promote-scheduleText">{preview.schedule}</div> : null}
             {preview?.next_runs.length ? (
@@ -143,6 +152,7 @@ export function PromoteSection(props: { model: PromoteModel; open: (path: string
               </ul>
             ) : null}
             {preview?.sla ? <div className="jp-Promote-slaText">{preview.sla}</div> : null}
+            {preview?.concurrency ? <div className="jp-Promote-concurrencyText">{preview.concurrency}</div> : null}
             {problems.general.map((p, i) => (
               <div key={i} className="jp-Promote-problem">
                 {p}
