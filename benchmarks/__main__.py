@@ -9,12 +9,14 @@ from benchmarks import (
     bench_expect,
     bench_fleet,
     bench_lab_render,
+    bench_load,
     bench_monitor,
     bench_monitor_live,
     bench_promote,
     bench_quality,
     bench_run,
     bench_server_import,
+    bench_worker,
 )
 
 
@@ -22,7 +24,8 @@ def main() -> int:
     ok = True
     for module in (
         bench_analysis, bench_server_import, bench_quality, bench_expect, bench_run, bench_promote,
-        bench_fleet, bench_monitor, bench_monitor_live,
+        bench_fleet, bench_monitor, bench_monitor_live, bench_worker,
+        bench_load,  # last and longest: a burst of runs (BENCH_LOAD_RUNS, 1,000 by default)
     ):  # fmt: skip
         text, passed = module.run()
         print(text)
