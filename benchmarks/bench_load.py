@@ -122,12 +122,38 @@ class Outcome:
     p95_ms: float = 0.0
     worst_ms: float = 0.0
     api_errors: int = 0
+    trigger_errors: int = 0
     probes: int = 0
     locked: int = 0
     ls_worst_s: float = 0.0
     ls_errors: int = 0
     monitor_alive: bool = False
     notes: list[str] = field(default_factory=list)
+
+
+def _wait_final(client: Any, runs: list[Any], outcome: Outcome) -> dict[Any, Any]:
+    """The runs' final states, read every 5 s until all are final, the time is up, or the API
+    has not answered for a minute (recorded: the server stopped)."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    deadline = time.monotonic() + max(1800.0, len(runs) * 12.0)
+    final: dict[Any, Any] = {}
+    silent_since: float | None = None
+    while time.monotonic() < deadline and len(final) < len(runs):
+        pending = [r for r in runs if r not in final]
+        try:
+            for chunk in range(0, len(pending), 200):
+                ids_filter = FlowRunFilterId(any_=pending[chunk : chunk + 200])
+                found = client.read_flow_runs(flow_run_filter=FlowRunFilter(id=ids_filter))
+                final.update({r.id: r for r in found if r.state and r.state.is_final()})
+            silent_since = None
+        except Exception as exc:
+            silent_since = silent_since or time.monotonic()
+            if time.monotonic() - silent_since > 60:
+                outcome.notes.append(f"the API stopped answering for 60 s: {exc!s:.200}")
+                break
+        time.sleep(5)
+    return final
 
 
 def _scenario(name: str, database_url: str, pool_limit: int | None) -> Outcome:
@@ -175,18 +201,13 @@ def _scenario(name: str, database_url: str, pool_limit: int | None) -> Outcome:
             for i in range(RUNS):
                 due = burst_started + BURST_S * i / max(1, RUNS)
                 time.sleep(max(0.0, due - time.monotonic()))
-                runs.append(client.create_flow_run_from_deployment(ids[i % len(ids)]).id)
-            deadline = time.monotonic() + max(1800.0, RUNS * 12.0)
-            final: dict[Any, Any] = {}
-            while time.monotonic() < deadline and len(final) < len(runs):
-                from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-
-                pending = [r for r in runs if r not in final]
-                for chunk in range(0, len(pending), 200):
-                    ids_filter = FlowRunFilterId(any_=pending[chunk : chunk + 200])
-                    found = client.read_flow_runs(flow_run_filter=FlowRunFilter(id=ids_filter))
-                    final.update({r.id: r for r in found if r.state and r.state.is_final()})
-                time.sleep(5)
+                try:
+                    runs.append(client.create_flow_run_from_deployment(ids[i % len(ids)]).id)
+                except Exception as exc:  # the API refused the run: recorded, the burst goes on
+                    outcome.trigger_errors += 1
+                    if outcome.trigger_errors == 1:
+                        outcome.notes.append(f"run {i + 1} of the burst refused: {exc!s:.300}")
+            final = _wait_final(client, runs, outcome)
         probe.stop.set()
         probe.join()
         outcome.states = Counter(r.state.type.value for r in final.values())
@@ -237,19 +258,24 @@ def run() -> tuple[str, bool]:
     outcomes = []
     wanted = [s.strip() for s in SCENARIOS.split(",") if s.strip()]
     shared = WORKERS * PER_WORKER
+
+    def done(outcome: Outcome) -> None:
+        outcomes.append(outcome)
+        print(f"measured {outcome.name}: {_row(outcome)}", file=sys.stderr, flush=True)
+
     if "postgresql" in wanted:
         base = Path(tempfile.mkdtemp(prefix="bench-load-pg-"))
         pg = start_postgres(base)
         try:
             pg.create_database("fleet")
-            outcomes.append(_scenario("postgresql", pg.url("fleet", driver=""), shared))
+            done(_scenario("postgresql", pg.url("fleet", driver=""), shared))
         finally:
             pg.stop()
             shutil.rmtree(base, ignore_errors=True)
     if "sqlite" in wanted:
-        outcomes.append(_scenario("sqlite, self-protected", "", None))
+        done(_scenario("sqlite, self-protected", "", None))
     if "sqlite-unprotected" in wanted:
-        outcomes.append(_scenario("sqlite, unprotected", "", shared))
+        done(_scenario("sqlite, unprotected", "", shared))
     rows = [_row(o) for o in outcomes]
     header = ["stack", "runs at once", "promote", "final states", "runs/min", "API p95 / worst",
               "API errors", "db locked", "ls worst", "monitor"]  # fmt: skip
@@ -259,12 +285,15 @@ def run() -> tuple[str, bool]:
     notes = [f"- {o.name}: {note}" for o in outcomes for note in o.notes]
     if notes:
         text += "\n" + "\n".join(notes) + "\n"
-    pg_ok = all(
-        o.unfinished == 0 and o.api_errors == 0 and o.locked == 0 and o.ls_errors == 0
-        and set(o.states) == {"COMPLETED"}
+    # every run final and COMPLETED, no API error, `ls` answering: on PostgreSQL without a
+    # single "database is locked"; on the protected SQLite default Prefect's server may log
+    # some (it retries them: the runs and the API are what users see)
+    ok = all(
+        o.unfinished == 0 and o.api_errors == 0 and o.trigger_errors == 0 and o.ls_errors == 0
+        and set(o.states) == {"COMPLETED"} and (o.locked == 0 or o.name != "postgresql")
         for o in outcomes if o.name in ("postgresql", "sqlite, self-protected")
     )  # fmt: skip
-    return text, pg_ok
+    return text, ok
 
 
 def _row(o: Outcome) -> list[object]:
@@ -274,7 +303,8 @@ def _row(o: Outcome) -> list[object]:
     return [
         o.name, o.pool_limit, f"{o.promote_s:.0f} s ({PIPELINES})", states,
         f"{o.runs_per_minute:.1f}", f"{o.p95_ms:.0f} / {o.worst_ms:.0f} ms",
-        f"{o.api_errors} of {o.probes}", o.locked, f"{o.ls_worst_s:.2f} s",
+        f"{o.api_errors} of {o.probes}; {o.trigger_errors} of {RUNS} triggers", o.locked,
+        f"{o.ls_worst_s:.2f} s",
         "alive" if o.monitor_alive else "DEAD",
     ]  # fmt: skip
 
