@@ -236,7 +236,7 @@ def test_an_unreachable_repository_fails_the_pull_step_saying_what_to_do(
     assert "Check that this worker reaches the repository" in message
 
 
-def test_commit_needs_the_git_source_and_a_repository(prefect_server, tmp_path):
+def test_commit_is_refused_without_the_git_source(prefect_server, tmp_path):
     write_notebook(tmp_path, "x")
     local = promote_git(prefect_server, tmp_path, "not-git", "--commit")
     assert local.returncode == 1

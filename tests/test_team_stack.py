@@ -9,7 +9,7 @@ import time
 
 import psycopg
 import pytest
-from test_stack import clean_env, free_port, promote
+from test_stack import free_port, promote
 
 from nbbuild import make_nb, write_nb
 
@@ -95,4 +95,3 @@ def test_an_unreachable_or_wrong_database_is_refused_at_once(tmp_path):
     assert not (tmp_path / ".jupyter-promote" / "stack.json").exists()
     wrong = promote("up", "--database", "mysql://h/db", "--project-dir", str(tmp_path))
     assert wrong.returncode == 1 and "must be PostgreSQL" in wrong.stderr
-    assert clean_env() is not None

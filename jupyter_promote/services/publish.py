@@ -9,7 +9,7 @@ the branch must already hold it, which is checked when the repository answers fr
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from jupyter_promote.config import PromoteConfig
 from jupyter_promote.errors import PromoteError
@@ -97,7 +97,7 @@ def record_deployed(
     """After the deployment moved: commit what records it (the manifest's deployment id, the
     pipeline's ``CURRENT`` and runbook) and push; a failure is a warning, the release is out
     already."""
-    paths: list[Any] = [folder.parent, folder.parent.parent / GITIGNORE]
+    paths = [folder.parent, folder.parent.parent / GITIGNORE]
     message = f"Deploy {manifest.name} {manifest.version} (jupyter promote)"
     try:
         git.commit(config.project_path, [p for p in paths if p.exists()], message, author)
